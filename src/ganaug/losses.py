@@ -1,0 +1,33 @@
+"""GAN losses as small pure functions of discriminator logits, chosen by name.
+
+``d_loss(real_logits, fake_logits, real_target)`` is what the discriminator minimises;
+``g_loss(fake_logits)`` is what the generator minimises. A new loss is one pair and one entry
+in ``LOSSES``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+
+
+def bce_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, real_target: float = 1.0) -> torch.Tensor:
+    """-log D(x) - log(1 - D(G(z))); ``real_target`` < 1 is one-sided label smoothing."""
+    real = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_target))
+    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    return real + fake
+
+
+def nonsaturating_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """-log D(G(z)): strong gradients while the discriminator still wins (Goodfellow 2014)."""
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+
+class GanLoss(NamedTuple):
+    d_loss: Callable[..., torch.Tensor]
+    g_loss: Callable[[torch.Tensor], torch.Tensor]
+
+
+LOSSES = {"nonsaturating": GanLoss(bce_d_loss, nonsaturating_g_loss)}

@@ -1,0 +1,117 @@
+"""report: the accuracy table, per-run CSV and figures, from results only; never trains.
+
+    ganaug report --results 'reports/levels/{level}/results.csv' ... --table reports/accuracy_table.md
+
+Per-level inputs are given as path templates with ``{level}`` and filled in for each of
+``prepare.levels``.
+"""
+from __future__ import annotations
+
+import math
+import os
+from collections import defaultdict
+from pathlib import Path
+
+from ganaug.figures import plot_accuracy, plot_gan_logs
+from ganaug.io import atomic_path, load_csv, load_json, save_csv
+from ganaug.params import Params
+from ganaug.stats import mean_std
+
+
+def cell_stats(rows: list[dict]) -> dict[tuple[int, str, float], tuple[float, float, int]]:
+    """(level, filter, ratio) -> (mean, std, n seeds); ratio-0 rows count for every filter."""
+    accuracies = defaultdict(list)
+    filters = sorted({r["filter"] for r in rows if r["filter"] != "none"}) or ["none"]
+    for row in rows:
+        for name in filters if row["filter"] == "none" else [row["filter"]]:
+            accuracies[int(row["level"]), name, float(row["ratio"])].append(float(row["accuracy"]))
+    return {key: (*mean_std(values), len(values)) for key, values in accuracies.items()}
+
+
+def verdict(gain: float, noise: float) -> str:
+    if gain > noise:
+        return "helps"
+    if gain < -noise:
+        return "hurts"
+    return "no clear effect (within seed-to-seed spread)"
+
+
+def accuracy_tables(stats, levels: list[int]) -> list[str]:
+    ratios = sorted({ratio for _, _, ratio in stats})
+    lines = []
+    for name in sorted({f for _, f, _ in stats}):
+        lines += [f"### Filter {name}", "", "| real images \\ fake/real ratio | " + " | ".join(f"{r:g}" for r in ratios) + " |"]
+        lines.append("|---" * (len(ratios) + 1) + "|")
+        for level in levels:
+            cells = [stats.get((level, name, r)) for r in ratios]
+            lines.append(f"| {level} | " + " | ".join(f"{c[0]:.4f} ± {c[1]:.4f}" if c else "" for c in cells) + " |")
+        lines.append("")
+    return lines
+
+
+def findings(stats, levels: list[int]) -> list[str]:
+    """Plain sentences: for each level and filter, the best ratio against real only."""
+    lines = ["## Does synthetic data help?", ""]
+    for level in levels:
+        for name in sorted({f for lv, f, _ in stats if lv == level}):
+            base = stats.get((level, name, 0.0))
+            others = [(r, s) for (lv, f, r), s in stats.items() if lv == level and f == name and r > 0]
+            if base is None or not others:
+                continue
+            ratio, best = max(others, key=lambda item: item[1][0])
+            gain, noise = best[0] - base[0], math.hypot(best[1], base[1])
+            lines.append(
+                f"- {level} real images, filter {name}: best ratio {ratio:g} gives {best[0]:.4f} against "
+                f"{base[0]:.4f} real only ({gain:+.4f}; seed spread {noise:.4f}): **{verdict(gain, noise)}**."
+            )
+    return lines + [""]
+
+
+def gan_section(summaries: dict[int, dict], judges: dict[int, dict], grids: dict[int, str], curves: str) -> list[str]:
+    lines = [
+        "## GAN fakes per level", "",
+        "TARR = share of fakes the level's judge labels as their conditioning class.", "",
+        "| real images | judge test accuracy | fakes generated | TARR | accepted (threshold) | shortfall |",
+        "|---|---|---|---|---|---|",
+    ]
+    for level, s in summaries.items():
+        lines.append(
+            f"| {level} | {judges[level]['test_accuracy']:.4f} | {s['generated']} | {s['tarr']:.4f} | "
+            f"{s['acceptance_rate']:.4f} ({s['threshold']:g}) | {s['shortfall']} |"
+        )
+    lines += [""] + [f"![{level} real images]({grid})" for level, grid in grids.items()] + [""]
+    lines += [f"GAN training curves: ![GAN losses]({curves})", ""]
+    return lines
+
+
+def run(params: Params, templates: dict[str, str], table_path: Path, csv_path: Path, accuracy_plot: Path, gan_plot: Path) -> None:
+    levels = list(params.prepare.levels)
+    paths = {key: {level: Path(t.format(level=level)) for level in levels} for key, t in templates.items()}
+    rows = [row for level in levels for row in load_csv(paths["results"][level], made_by=f"dvc repro retrain@{level}")]
+    summaries = {lv: load_json(p, made_by=f"dvc repro generate@{lv}") for lv, p in paths["summaries"].items()}
+    judges = {lv: load_json(p, made_by=f"dvc repro judge@{lv}") for lv, p in paths["judges"].items()}
+    logs = {lv: load_csv(p, made_by=f"dvc repro train_gan@{lv}") for lv, p in paths["gan_logs"].items()}
+    stats = cell_stats(rows)
+
+    save_csv(csv_path, rows)
+    series = defaultdict(list)
+    for (level, name, ratio), (mean, std, _) in sorted(stats.items()):
+        series[level, name].append((ratio, mean, std))
+    plot_accuracy(accuracy_plot, series)
+    plot_gan_logs(gan_plot, logs)
+
+    seeds = max(n for _, _, n in stats.values())
+    steps = {int(r["level"]): r["steps"] for r in rows}
+    relative = {lv: os.path.relpath(p, table_path.parent) for lv, p in paths["grids"].items()}
+    lines = [
+        "# Does GAN data help a small-data LeNet-5?", "",
+        "LeNet-5 test accuracy on the 10000 real MNIST test images, mean ± std over "
+        f"{seeds} seeds. Columns: fakes per real image. Optimizer steps per level (equal at every ratio): "
+        + ", ".join(f"{lv}: {s}" for lv, s in steps.items()) + ".", "",
+        f"![accuracy against ratio]({os.path.relpath(accuracy_plot, table_path.parent)})", "",
+        *accuracy_tables(stats, levels),
+        *findings(stats, levels),
+        *gan_section(summaries, judges, relative, os.path.relpath(gan_plot, table_path.parent)),
+    ]
+    with atomic_path(table_path) as tmp:
+        tmp.write_text("\n".join(lines))

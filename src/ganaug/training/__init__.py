@@ -1,0 +1,1 @@
+"""Training loops: short functions over in-memory tensors, no DataLoader."""

@@ -1,0 +1,92 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ganaug.params import Params, ParamsError, load_params, parse_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_committed_params_load():
+    params = load_params(ROOT / "params.yaml")
+    assert params.scarcity in params.prepare.levels
+    assert load_params(ROOT / "tests/e2e/params.yaml").prepare.levels
+
+
+def test_defaults_are_valid():
+    assert parse_params({}) == Params()
+
+
+def test_ints_accepted_where_floats_expected():
+    # `dvc exp run -S 'ratio=1'` writes an int into params.yaml
+    params = parse_params({"ratio": 1, "grid": {"ratios": [0, 1]}})
+    assert params.ratio == 1.0 and isinstance(params.ratio, float)
+    assert params.grid.ratios == (0.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        ({"ratio": -0.1}, "ratio"),
+        ({"ratio": "half"}, "ratio"),
+        ({"seed": 1.5}, "seed"),
+        ({"seed": True}, "seed"),
+        ({"scarcity": 123}, "scarcity"),
+        ({"device": "tpu"}, "device"),
+        ({"filter": {"threshold": 1.5}}, "filter.threshold"),
+        ({"filter": {"threshold": -0.1}}, "filter.threshold"),
+        ({"train_gan": {"dstep": 0}}, "train_gan.dstep"),
+        ({"train_gan": {"real_label": 0}}, "train_gan.real_label"),
+        ({"train_gan": {"steps": "many"}}, "train_gan.steps"),
+        ({"prepare": {"levels": [500, 70000]}}, "prepare.levels"),
+        ({"prepare": {"levels": 500}}, "prepare.levels"),
+        ({"prepare": {"levels": []}}, "prepare.levels"),
+        ({"prepare": {"download_timeout": 0}}, "prepare.download_timeout"),
+        ({"classifier": {"min_steps": 10, "max_steps": 5}}, "classifier.max_steps"),
+        ({"generate": {"max_attempts": 0.5}}, "generate.max_attempts"),
+        ({"grid": {"ratios": [0, 3]}}, "grid.ratios"),
+        ({"grid": {"seeds": [1, 1]}}, "grid.seeds"),
+        ({"grid": {"filters": ["yes"]}}, "grid.filters[0]"),
+        ({"experiment": {"seeds": []}}, "experiment.seeds"),
+        ({"experiment": {"filter": 1}}, "experiment.filter"),
+        ({"grid": "all"}, "grid"),
+    ],
+)
+def test_bad_values_name_the_key(raw, key):
+    with pytest.raises(ParamsError) as error:
+        parse_params(raw)
+    message = str(error.value)
+    assert message.startswith(key) and "allowed" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("raw, key", [({"ratios": 1}, "ratios"), ({"train_gan": {"lr": 1}}, "train_gan.lr")])
+def test_unknown_keys_are_refused(raw, key):
+    with pytest.raises(ParamsError, match=f"^{key}: unknown key"):
+        parse_params(raw)
+
+
+def test_bad_files_are_named(tmp_path):
+    with pytest.raises(ParamsError, match="no such params file"):
+        load_params(tmp_path / "missing.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("ratio: [0.1\n")
+    with pytest.raises(ParamsError, match="not valid YAML"):
+        load_params(broken)
+
+
+def _lookup(tree, dotted):
+    for part in dotted.split("."):
+        tree = tree[part] if isinstance(tree, dict) else getattr(tree, part)
+    return tree
+
+
+def test_every_param_dvc_lists_exists_in_params_and_dataclasses():
+    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params = parse_params(raw)
+    listed = {key for stage in dvc["stages"].values() for key in stage.get("do", stage).get("params", [])}
+    assert listed, "dvc.yaml lists no params"
+    for key in listed:
+        _lookup(raw, key)  # KeyError if params.yaml lacks it
+        _lookup(params, key)  # AttributeError if the dataclasses lack it

@@ -1,0 +1,87 @@
+"""The whole pipeline after prepare, through the CLI, on tiny synthetic digits in tmp_path."""
+import csv
+import json
+
+import numpy as np
+import yaml
+from click.testing import CliRunner
+
+from ganaug.cli import main
+
+TINY_PARAMS = {
+    "scarcity": 100,
+    "ratio": 0.5,
+    "prepare": {"levels": [100, 200]},
+    "train_gan": {"steps": 20, "batch_size": 16, "channels": 4, "latent_dim": 8, "log_every": 5},
+    "classifier": {"batch_size": 32, "min_steps": 30, "max_steps": 30},
+    "generate": {"max_ratio": 1.0, "batch_size": 64},
+    "filter": {"threshold": 0.2},
+    "grid": {"ratios": [0, 0.5, 1], "seeds": [0, 1]},
+    "experiment": {"seeds": [0, 1]},
+}
+
+
+def invoke(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def run_tiny_pipeline(tmp_path, mnist, subsets):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump(TINY_PARAMS))
+    p = ("--params", params)
+    for level in (100, 200):
+        d = tmp_path / "levels" / str(level)
+        invoke("train_gan", *p, "--level", level, "--mnist", mnist, "--subsets", subsets,
+               "--generator", d / "generator.pt", "--log", d / "gan_log.csv")
+        invoke("judge", *p, "--level", level, "--mnist", mnist, "--subsets", subsets,
+               "--judge", d / "judge.pt", "--metrics", d / "judge.json")
+        invoke("generate", *p, "--level", level, "--generator", d / "generator.pt", "--judge", d / "judge.pt",
+               "--fakes", d / "fakes.npz", "--summary", d / "generate.json", "--grid", d / "samples.png")
+        invoke("retrain", *p, "--level", level, "--mnist", mnist, "--subsets", subsets,
+               "--fakes", d / "fakes.npz", "--results", d / "results.csv")
+    invoke("experiment", *p, "--mnist", mnist, "--subsets", subsets,
+           "--fakes", tmp_path / "levels/100/fakes.npz", "--metrics", tmp_path / "metrics.json")
+    template = str(tmp_path / "levels/{level}")
+    invoke("report", *p, "--results", template + "/results.csv", "--summaries", template + "/generate.json",
+           "--judges", template + "/judge.json", "--gan-logs", template + "/gan_log.csv",
+           "--grids", template + "/samples.png", "--table", tmp_path / "table.md",
+           "--table-csv", tmp_path / "table.csv", "--accuracy-plot", tmp_path / "figures/accuracy.png",
+           "--gan-plot", tmp_path / "figures/gan.png")
+
+
+def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
+    mnist, subsets = tiny_mnist
+    run_tiny_pipeline(tmp_path, mnist, subsets)
+
+    with open(tmp_path / "table.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    # per level: ratio 0 once + 2 ratios x 2 filters, each for 2 seeds
+    assert len(rows) == 2 * (1 + 2 * 2) * 2
+    assert {r["filter"] for r in rows} == {"none", "off", "on"}
+    assert all(0 <= float(r["accuracy"]) <= 1 for r in rows)
+    off = [r for r in rows if r["filter"] == "off" and r["ratio"] == "1.0" and r["level"] == "200"]
+    assert all(int(r["n_fake"]) == 200 for r in off)
+
+    fakes = np.load(tmp_path / "levels/100/fakes.npz")
+    assert fakes["images"].dtype == np.uint8 and fakes["images"].shape[1:] == (28, 28)
+    assert np.array_equal(fakes["accepted"], fakes["scores"] >= 0.2)
+    assert (np.bincount(fakes["labels"], minlength=10) >= 10).all()  # max_ratio 1.0 * 100 / 10 classes
+
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["scarcity"] == 100 and metrics["seeds"] == 2
+    assert metrics["gain"] == round(metrics["accuracy"] - metrics["real_only_accuracy"], 4)
+    table = (tmp_path / "table.md").read_text()
+    assert "### Filter on" in table and "### Filter off" in table and "Does synthetic data help?" in table
+    for png in ("figures/accuracy.png", "figures/gan.png", "levels/100/samples.png"):
+        assert (tmp_path / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_same_params_give_same_numbers(tmp_path, tiny_mnist):
+    mnist, subsets = tiny_mnist
+    run_tiny_pipeline(tmp_path / "a", mnist, subsets)
+    run_tiny_pipeline(tmp_path / "b", mnist, subsets)
+    for name in ("table.csv", "metrics.json", "levels/100/generate.json", "levels/200/gan_log.csv"):
+        assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text(), name
