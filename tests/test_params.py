@@ -81,9 +81,10 @@ def _lookup(tree, dotted):
     return tree
 
 
-def test_every_param_dvc_lists_exists_in_params_and_dataclasses():
+@pytest.mark.parametrize("params_file", ["params.yaml", "tests/e2e/params.yaml"])
+def test_every_param_dvc_lists_exists_in_params_and_dataclasses(params_file):
     dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())
-    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw = yaml.safe_load((ROOT / params_file).read_text())
     params = parse_params(raw)
     listed = {key for stage in dvc["stages"].values() for key in stage.get("do", stage).get("params", [])}
     assert listed, "dvc.yaml lists no params"

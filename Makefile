@@ -1,0 +1,28 @@
+# Two entry points on a fresh machine with Python 3.11 (see README):
+#   make repro   set up .venv if needed, then `dvc repro` the default params
+#   make test    set up .venv if needed, then run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install repro test bench clean-venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+repro: $(STAMP)
+	PATH="$(BIN):$$PATH" dvc repro
+
+test: $(STAMP)
+	PATH="$(BIN):$$PATH" python -m pytest
+
+bench: $(STAMP)
+	PATH="$(BIN):$$PATH" python benchmarks/pipeline.py
+
+clean-venv:
+	rm -rf $(VENV)
