@@ -1,9 +1,11 @@
 import json
+import subprocess
 
 from click.testing import CliRunner
 
-from ganaug.check import compare
+from ganaug.check import compare, format_table
 from ganaug.cli import main
+from ganaug.params import GateParams
 
 
 def write(path, data):
@@ -11,32 +13,82 @@ def write(path, data):
     return str(path)
 
 
-def test_compare_allows_the_tolerance_and_no_more():
-    verdicts = compare({"accuracy": 0.89, "gain": -0.05}, {"accuracy": 0.90, "gain": 0.0}, tolerance=0.02)
-    assert [v.passed for v in verdicts] == [True, False]
+def gates(**drops):
+    return tuple(GateParams(name, absolute=a, relative=r) for name, (a, r) in drops.items())
+
+
+def test_allowed_drop_is_the_larger_of_absolute_and_relative():
+    verdicts = compare(
+        {"accuracy": 0.89, "gain": -0.05, "real_only_accuracy": 0.85},
+        {"accuracy": 0.90, "gain": 0.0, "real_only_accuracy": 0.90},
+        gates(accuracy=(0.02, 0.0), gain=(0.01, 0.5), real_only_accuracy=(0.0, 0.06)),
+    )
+    assert [v.passed for v in verdicts] == [True, False, True]  # 0.85 >= 0.90 - 0.054
+    assert verdicts[0].allowed == 0.88 and round(verdicts[0].change, 4) == -0.01
+
+
+def test_missing_metric_fails():
+    verdicts = compare({}, {"accuracy": 0.9}, gates(accuracy=(0.1, 0)))
+    assert not verdicts[0].passed and "missing" in format_table(verdicts)
+    verdicts = compare({"accuracy": 0.9}, {}, gates(accuracy=(0.1, 0)))
+    assert not verdicts[0].passed
+
+
+def params_file(tmp_path, absolute=0.01):
+    path = tmp_path / "params.yaml"
+    path.write_text(f"check:\n  gates:\n    - {{metric: accuracy, absolute: {absolute}}}\n")
+    return str(path)
 
 
 def test_check_passes_and_prints_a_table(tmp_path):
     metrics = write(tmp_path / "m.json", {"accuracy": 0.91})
-    floor = write(tmp_path / "f.json", {"tolerance": 0.01, "floors": {"accuracy": 0.90}})
-    result = CliRunner().invoke(main, ["check", "--metrics", metrics, "--floor", floor])
+    baseline = write(tmp_path / "b.json", {"accuracy": 0.915})
+    args = ["check", "--params", params_file(tmp_path), "--metrics", metrics, "--baseline", baseline]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "accuracy" in result.output and "pass" in result.output
+    header, rule, row = result.output.splitlines()[:3]
+    assert header.split() == ["metric", "baseline", "now", "change", "allowed", "result"]
+    assert row.split() == ["accuracy", "0.9150", "0.9100", "-0.0050", ">=", "0.9050", "pass"]
 
 
-def test_check_fails_on_regression_and_missing_metric(tmp_path):
+def test_check_fails_on_regression_in_every_format(tmp_path):
     metrics = write(tmp_path / "m.json", {"accuracy": 0.80})
-    floor = write(tmp_path / "f.json", {"tolerance": 0.02, "floors": {"accuracy": 0.90, "real_only_accuracy": 0.9}})
-    result = CliRunner().invoke(main, ["check", "--metrics", metrics, "--floor", floor])
-    assert result.exit_code == 1
-    assert "FAIL" in result.output and "missing" in result.output
-    assert "accuracy regression: accuracy, real_only_accuracy" in result.output
+    baseline = write(tmp_path / "b.json", {"accuracy": 0.90})
+    args = ["check", "--params", params_file(tmp_path), "--metrics", metrics, "--baseline", baseline]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "FAIL" in result.output
+    assert "accuracy regression: accuracy" in result.output
+    result = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert result.exit_code == 1 and json.loads(result.output.split("Error:")[0])["passed"] is False
+    result = CliRunner().invoke(main, [*args, "--format", "markdown"])
+    assert result.exit_code == 1 and "| accuracy | 0.9000 | 0.8000 | -0.1000 | >= 0.8900 | **FAIL** |" in result.output
 
 
-def test_check_names_a_missing_metrics_file(tmp_path):
-    floor = write(tmp_path / "f.json", {"floors": {"accuracy": 0.9}})
-    result = CliRunner().invoke(main, ["check", "--metrics", str(tmp_path / "none.json"), "--floor", floor])
+def test_check_reads_the_baseline_at_a_git_revision(tmp_path):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    metrics = tmp_path / "reports" / "metrics.json"
+    metrics.parent.mkdir()
+    write(metrics, {"accuracy": 0.95})
+    git("add", "-A")
+    git("-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "baseline")
+    write(metrics, {"accuracy": 0.90})
+    args = ["check", "--params", params_file(tmp_path), "--metrics", str(metrics)]
+    result = CliRunner().invoke(main, [*args, "--rev", "HEAD"])
+    assert result.exit_code == 1 and "0.9500" in result.output
+    result = CliRunner().invoke(main, [*args, "--rev", "no-such-branch"])
+    assert result.exit_code == 1 and "at git revision 'no-such-branch'" in result.output
+
+
+def test_check_names_a_missing_metrics_file_and_needs_one_baseline(tmp_path):
+    baseline = write(tmp_path / "b.json", {"accuracy": 0.9})
+    args = ["check", "--params", params_file(tmp_path), "--metrics", str(tmp_path / "none.json")]
+    result = CliRunner().invoke(main, [*args, "--baseline", baseline])
     assert result.exit_code == 1 and "none.json: missing" in result.output
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "exactly one of --baseline FILE or --rev REVISION" in result.output
 
 
 def test_every_stage_has_a_command_with_help():

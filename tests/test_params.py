@@ -91,3 +91,11 @@ def test_every_param_dvc_lists_exists_in_params_and_dataclasses(params_file):
     for key in listed:
         _lookup(raw, key)  # KeyError if params.yaml lacks it
         _lookup(params, key)  # AttributeError if the dataclasses lack it
+
+
+def test_exponent_floats_written_by_dvc_load_as_numbers(tmp_path):
+    # `dvc exp run -S classifier.lr=0.000001` writes `lr: 1e-06`, a string to YAML 1.1
+    path = tmp_path / "params.yaml"
+    path.write_text("classifier:\n  lr: 1e-06\n  weight_decay: 5E+1\n")
+    params = load_params(path)
+    assert params.classifier.lr == 1e-6 and params.classifier.weight_decay == 50.0

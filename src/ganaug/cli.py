@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ganaug.check import compare, format_table, load_floor
+from ganaug.check import FORMATS, compare, load_baseline
 from ganaug.data import DataIntegrityError, SourceUnavailable
 from ganaug.io import ArtifactError, load_json
 from ganaug.params import Params, ParamsError, load_params
@@ -153,17 +153,20 @@ def report_command(params: Params, table: Path, table_csv: Path, accuracy_plot: 
 
 
 @main.command("check")
+@params_option
 @PathOption("--metrics", help="Metrics of this run (.json), e.g. reports/metrics.json.")
-@PathOption("--floor", help="Committed floor: {\"tolerance\": t, \"floors\": {metric: value}}.")
-def check_command(metrics: Path, floor: Path) -> None:
-    """Exit 1 when any metric falls more than the tolerance below its floor."""
+@click.option("--baseline", type=click.Path(path_type=Path), help="Baseline metrics file (committed).")
+@click.option("--rev", "revision", help="Or: the metrics file as committed at this git revision, e.g. main.")
+@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="table", show_default=True)
+def check_command(params_path: Path, metrics: Path, baseline: Path | None, revision: str | None, output_format: str) -> None:
+    """Exit 1 when a metric drops below its baseline by more than check.gates allows."""
     try:
-        floors, tolerance = load_floor(floor)
-        verdicts = compare(load_json(metrics, made_by="dvc repro"), floors, tolerance)
-    except ArtifactError as error:
+        gates = load_params(params_path).check.gates
+        reference = load_baseline(metrics, baseline, revision)
+        verdicts = compare(load_json(metrics, made_by="dvc repro"), reference, gates)
+    except (ParamsError, ArtifactError) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(format_table(verdicts))
+    click.echo(FORMATS[output_format](verdicts))
     failed = [v.metric for v in verdicts if not v.passed]
     if failed:
-        raise click.ClickException(f"accuracy regression: {', '.join(failed)} below floor - {tolerance}")
-    click.echo(f"all {len(verdicts)} metrics within {tolerance} of their floor")
+        raise click.ClickException(f"accuracy regression: {', '.join(failed)} outside the allowed drop")

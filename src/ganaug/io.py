@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,18 +30,29 @@ class ArtifactError(RuntimeError):
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds."""
+    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.
+
+    A process killed mid-write leaves the old ``path`` (or none) plus a stray temporary,
+    which the next write of the same path removes. Write failures (disk full, read-only
+    folder) become an ArtifactError naming ``path``.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    tmp = Path(tmp)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs should read like any other file
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(handle)
+        tmp = Path(name)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs should read like any other file
         yield tmp
         os.replace(tmp, path)
+    except OSError as error:
+        raise ArtifactError(f"{path}: cannot write ({error.strerror or error}); {path} is unchanged") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def save_npz(path: str | Path, **arrays: np.ndarray) -> None:
@@ -58,7 +70,7 @@ def load_npz(path: str | Path, keys: tuple[str, ...], made_by: str) -> dict[str,
             return {k: archive[k] for k in keys}
     except FileNotFoundError:
         raise ArtifactError(f"{path}: missing; run `{made_by}` first") from None
-    except (OSError, ValueError, EOFError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise ArtifactError(f"{path}: unreadable ({error}); delete it and rerun `{made_by}`") from None
 
 
@@ -83,12 +95,19 @@ def save_csv(path: str | Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def load_csv(path: str | Path, made_by: str) -> list[dict[str, str]]:
+def load_csv(path: str | Path, made_by: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """Rows of a CSV file that must have at least ``columns``."""
     try:
         with open(path, newline="") as handle:
-            return list(csv.DictReader(handle))
+            reader = csv.DictReader(handle)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ArtifactError(f"{path}: lacks columns {missing}; rerun `{made_by}`")
+            return list(reader)
     except FileNotFoundError:
         raise ArtifactError(f"{path}: missing; run `{made_by}` first") from None
+    except (OSError, csv.Error, UnicodeDecodeError) as error:
+        raise ArtifactError(f"{path}: unreadable ({error}); rerun `{made_by}`") from None
 
 
 def save_checkpoint(path: str | Path, state_dict: dict, config: dict) -> None:

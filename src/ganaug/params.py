@@ -6,34 +6,18 @@ allowed, before any stage starts work. A missing key takes the default shown her
 """
 from __future__ import annotations
 
-import dataclasses
 import math
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from ganaug.strict import ParamsError, Yaml12FloatLoader, build, require
+
+__all__ = ["ParamsError", "Params", "load_params", "parse_params"]
+
 MNIST_TRAIN_SIZE = 60_000
 N_CLASSES = 10
-
-
-class ParamsError(ValueError):
-    """A parameter is missing its allowed form; the message names the key."""
-
-
-class _Invalid(Exception):
-    """Raised inside a section's checks; the loader adds the section name."""
-
-    def __init__(self, key: str, allowed: str):
-        super().__init__(key, allowed)
-        self.key, self.allowed = key, allowed
-
-
-def _require(ok: bool, key: str, allowed: str) -> None:
-    if not ok:
-        raise _Invalid(key, allowed)
 
 
 @dataclass(frozen=True)
@@ -46,15 +30,15 @@ class PrepareParams:
     mirrors: tuple[str, ...] | None = None
 
     def __post_init__(self):
-        _require(len(self.levels) > 0, "levels", "a non-empty list of image counts")
-        _require(len(set(self.levels)) == len(self.levels), "levels", "distinct image counts")
+        require(len(self.levels) > 0, "levels", "a non-empty list of image counts")
+        require(len(set(self.levels)) == len(self.levels), "levels", "distinct image counts")
         for level in self.levels:
-            _require(
+            require(
                 N_CLASSES <= level <= MNIST_TRAIN_SIZE,
                 "levels",
                 f"image counts between {N_CLASSES} and {MNIST_TRAIN_SIZE} (got {level})",
             )
-        _require(self.download_timeout > 0, "download_timeout", "a positive number of seconds")
+        require(self.download_timeout > 0, "download_timeout", "a positive number of seconds")
 
 
 @dataclass(frozen=True)
@@ -72,11 +56,11 @@ class TrainGanParams:
 
     def __post_init__(self):
         for key in ("latent_dim", "channels", "steps", "batch_size", "dstep", "log_every"):
-            _require(getattr(self, key) >= 1, key, "an integer >= 1")
+            require(getattr(self, key) >= 1, key, "an integer >= 1")
         for key in ("lr_generator", "lr_discriminator"):
-            _require(getattr(self, key) > 0, key, "a positive learning rate")
-        _require(0 <= self.beta1 < 1, "beta1", "a number in [0, 1)")
-        _require(0 < self.real_label <= 1, "real_label", "a number in (0, 1]")
+            require(getattr(self, key) > 0, key, "a positive learning rate")
+        require(0 <= self.beta1 < 1, "beta1", "a number in [0, 1)")
+        require(0 < self.real_label <= 1, "real_label", "a number in (0, 1]")
 
 
 @dataclass(frozen=True)
@@ -93,12 +77,12 @@ class ClassifierParams:
     max_steps: int = 2000
 
     def __post_init__(self):
-        _require(self.batch_size >= 1, "batch_size", "an integer >= 1")
-        _require(self.lr > 0, "lr", "a positive learning rate")
-        _require(self.weight_decay >= 0, "weight_decay", "a number >= 0")
-        _require(self.epochs > 0, "epochs", "a positive number")
-        _require(self.min_steps >= 1, "min_steps", "an integer >= 1")
-        _require(self.max_steps >= self.min_steps, "max_steps", "an integer >= min_steps")
+        require(self.batch_size >= 1, "batch_size", "an integer >= 1")
+        require(self.lr > 0, "lr", "a positive learning rate")
+        require(self.weight_decay >= 0, "weight_decay", "a number >= 0")
+        require(self.epochs > 0, "epochs", "a positive number")
+        require(self.min_steps >= 1, "min_steps", "an integer >= 1")
+        require(self.max_steps >= self.min_steps, "max_steps", "an integer >= min_steps")
 
     def steps_for(self, n_real: int) -> int:
         steps = math.ceil(self.epochs * n_real / self.batch_size)
@@ -114,9 +98,9 @@ class GenerateParams:
     batch_size: int = 1000
 
     def __post_init__(self):
-        _require(self.max_ratio >= 0, "max_ratio", "a number >= 0")
-        _require(self.max_attempts >= 1, "max_attempts", "a number >= 1")
-        _require(self.batch_size >= 1, "batch_size", "an integer >= 1")
+        require(self.max_ratio >= 0, "max_ratio", "a number >= 0")
+        require(self.max_attempts >= 1, "max_attempts", "a number >= 1")
+        require(self.batch_size >= 1, "batch_size", "an integer >= 1")
 
 
 @dataclass(frozen=True)
@@ -125,7 +109,7 @@ class FilterParams:
     threshold: float = 0.9
 
     def __post_init__(self):
-        _require(0 <= self.threshold <= 1, "threshold", "a probability in [0, 1]")
+        require(0 <= self.threshold <= 1, "threshold", "a probability in [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -135,11 +119,11 @@ class GridParams:
     seeds: tuple[int, ...] = (0, 1, 2)  # one LeNet per seed and cell
 
     def __post_init__(self):
-        _require(len(self.ratios) > 0, "ratios", "a non-empty list of numbers >= 0")
-        _require(all(r >= 0 for r in self.ratios), "ratios", "numbers >= 0")
-        _require(len(set(self.ratios)) == len(self.ratios), "ratios", "distinct numbers")
-        _require(len(self.filters) > 0, "filters", "a non-empty list of true/false")
-        _require(len(set(self.filters)) == len(self.filters), "filters", "distinct true/false")
+        require(len(self.ratios) > 0, "ratios", "a non-empty list of numbers >= 0")
+        require(all(r >= 0 for r in self.ratios), "ratios", "numbers >= 0")
+        require(len(set(self.ratios)) == len(self.ratios), "ratios", "distinct numbers")
+        require(len(self.filters) > 0, "filters", "a non-empty list of true/false")
+        require(len(set(self.filters)) == len(self.filters), "filters", "distinct true/false")
         _check_seeds(self.seeds)
 
 
@@ -152,10 +136,39 @@ class ExperimentParams:
         _check_seeds(self.seeds)
 
 
+@dataclass(frozen=True)
+class GateParams:
+    """One metric of the regression gate; higher is better."""
+
+    metric: str = "accuracy"  # a key of the metrics file
+    absolute: float = 0.02  # the largest drop allowed, in metric units
+    relative: float = 0.0  # ... or as a share of the baseline value, whichever is larger
+
+    def __post_init__(self):
+        require(bool(self.metric), "metric", "a metric name")
+        require(self.absolute >= 0, "absolute", "a number >= 0")
+        require(0 <= self.relative <= 1, "relative", "a share in [0, 1]")
+
+    def allowed_drop(self, baseline: float) -> float:
+        return max(self.absolute, self.relative * abs(baseline))
+
+
+@dataclass(frozen=True)
+class CheckParams:
+    """`ganaug check`, the accuracy regression gate (not a DVC stage)."""
+
+    gates: tuple[GateParams, ...] = (GateParams("accuracy"), GateParams("real_only_accuracy"))
+
+    def __post_init__(self):
+        require(len(self.gates) > 0, "gates", "a non-empty list of {metric, absolute, relative}")
+        names = [gate.metric for gate in self.gates]
+        require(len(set(names)) == len(names), "gates", "one entry per metric")
+
+
 def _check_seeds(seeds: tuple[int, ...]) -> None:
-    _require(len(seeds) > 0, "seeds", "a non-empty list of integers >= 0")
-    _require(all(s >= 0 for s in seeds), "seeds", "integers >= 0")
-    _require(len(set(seeds)) == len(seeds), "seeds", "distinct integers")
+    require(len(seeds) > 0, "seeds", "a non-empty list of integers >= 0")
+    require(all(s >= 0 for s in seeds), "seeds", "integers >= 0")
+    require(len(set(seeds)) == len(seeds), "seeds", "distinct integers")
 
 
 @dataclass(frozen=True)
@@ -171,15 +184,16 @@ class Params:
     filter: FilterParams = field(default_factory=FilterParams)
     grid: GridParams = field(default_factory=GridParams)
     experiment: ExperimentParams = field(default_factory=ExperimentParams)
+    check: CheckParams = field(default_factory=CheckParams)
 
     def __post_init__(self):
-        _require(self.seed >= 0, "seed", "an integer >= 0")
-        _require(self.device in ("auto", "cpu", "cuda"), "device", "one of auto, cpu, cuda")
+        require(self.seed >= 0, "seed", "an integer >= 0")
+        require(self.device in ("auto", "cpu", "cuda"), "device", "one of auto, cpu, cuda")
         levels = self.prepare.levels
-        _require(self.scarcity in levels, "scarcity", f"one of prepare.levels {list(levels)}")
+        require(self.scarcity in levels, "scarcity", f"one of prepare.levels {list(levels)}")
         max_ratio = self.generate.max_ratio
-        _require(0 <= self.ratio <= max_ratio, "ratio", f"a number in [0, generate.max_ratio={max_ratio}]")
-        _require(
+        require(0 <= self.ratio <= max_ratio, "ratio", f"a number in [0, generate.max_ratio={max_ratio}]")
+        require(
             max(self.grid.ratios) <= max_ratio,
             "grid.ratios",
             f"numbers <= generate.max_ratio={max_ratio}",
@@ -190,7 +204,7 @@ def load_params(path: str | Path) -> Params:
     """Read and validate a params file; raise ParamsError naming the first bad key."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.load(path.read_text(), Loader=Yaml12FloatLoader)
     except FileNotFoundError:
         raise ParamsError(f"{path}: no such params file") from None
     except yaml.YAMLError as error:
@@ -199,58 +213,4 @@ def load_params(path: str | Path) -> Params:
 
 
 def parse_params(raw: object) -> Params:
-    return _build(Params, raw, prefix="")
-
-
-def _build(cls, raw: object, prefix: str):
-    where = prefix.rstrip(".") or "params"
-    if not isinstance(raw, dict):
-        raise ParamsError(f"{where} = {raw!r}: allowed: a mapping of keys to values")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - fields)
-    if unknown:
-        raise ParamsError(f"{prefix}{unknown[0]}: unknown key; allowed keys: {', '.join(sorted(fields))}")
-    values = {name: _convert(hints[name], value, f"{prefix}{name}") for name, value in raw.items()}
-    try:
-        return cls(**values)
-    except _Invalid as bad:
-        shown = _value_at(cls, values, bad.key)
-        raise ParamsError(f"{prefix}{bad.key} = {shown!r}: allowed: {bad.allowed}") from None
-
-
-def _value_at(cls, values: dict, key: str):
-    """The value a (possibly dotted) key had when a check refused it, defaults included."""
-    head, _, rest = key.partition(".")
-    if head in values:
-        value = values[head]
-    else:
-        default = next(f for f in dataclasses.fields(cls) if f.name == head)
-        value = default.default_factory() if callable(default.default_factory) else default.default
-    value = getattr(value, rest) if rest else value
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _convert(hint, value, key: str):
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, prefix=f"{key}.")
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType) and type(None) in args:
-        if value is None:
-            return None
-        (hint,) = [a for a in args if a is not type(None)]
-        return _convert(hint, value, key)
-    if origin is tuple:
-        if not isinstance(value, (list, tuple)):
-            raise ParamsError(f"{key} = {value!r}: allowed: a list")
-        item = args[0]
-        return tuple(_convert(item, v, f"{key}[{i}]") for i, v in enumerate(value))
-    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)  # `dvc exp run -S ratio=1` gives an int
-    if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
-        return value
-    raise ParamsError(f"{key} = {value!r}: allowed: {_describe(hint)}")
-
-
-def _describe(hint) -> str:
-    return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(hint, str(hint))
+    return build(Params, raw, prefix="")

@@ -13,9 +13,25 @@ from collections import defaultdict
 from pathlib import Path
 
 from ganaug.figures import plot_accuracy, plot_gan_logs
-from ganaug.io import atomic_path, load_csv, load_json, save_csv
+from ganaug.io import ArtifactError, atomic_path, load_csv, load_json, save_csv
 from ganaug.params import Params
 from ganaug.stats import mean_std
+from ganaug.training.gan import LOG_FIELDS
+
+RESULT_NUMBERS = ("level", "ratio", "seed", "steps", "accuracy")
+
+
+def load_numeric_csv(path: Path, made_by: str, numbers: tuple[str, ...], text: tuple[str, ...] = ()) -> list[dict]:
+    """A non-empty CSV with ``numbers`` columns that parse as numbers and ``text`` columns, or ArtifactError."""
+    rows = load_csv(path, made_by=made_by, columns=numbers + text)
+    try:
+        for row in rows:
+            [float(row[key]) for key in numbers]
+    except (TypeError, ValueError) as error:
+        raise ArtifactError(f"{path}: not a number ({error}); rerun `{made_by}`") from None
+    if not rows:
+        raise ArtifactError(f"{path}: no rows; rerun `{made_by}`")
+    return rows
 
 
 def cell_stats(rows: list[dict]) -> dict[tuple[int, str, float], tuple[float, float, int]]:
@@ -87,10 +103,13 @@ def gan_section(summaries: dict[int, dict], judges: dict[int, dict], grids: dict
 def run(params: Params, templates: dict[str, str], table_path: Path, csv_path: Path, accuracy_plot: Path, gan_plot: Path) -> None:
     levels = list(params.prepare.levels)
     paths = {key: {level: Path(t.format(level=level)) for level in levels} for key, t in templates.items()}
-    rows = [row for level in levels for row in load_csv(paths["results"][level], made_by=f"dvc repro retrain@{level}")]
+    rows = [
+        row for lv, path in paths["results"].items()
+        for row in load_numeric_csv(path, f"dvc repro retrain@{lv}", RESULT_NUMBERS, text=("filter",))
+    ]
     summaries = {lv: load_json(p, made_by=f"dvc repro generate@{lv}") for lv, p in paths["summaries"].items()}
     judges = {lv: load_json(p, made_by=f"dvc repro judge@{lv}") for lv, p in paths["judges"].items()}
-    logs = {lv: load_csv(p, made_by=f"dvc repro train_gan@{lv}") for lv, p in paths["gan_logs"].items()}
+    logs = {lv: load_numeric_csv(p, f"dvc repro train_gan@{lv}", LOG_FIELDS) for lv, p in paths["gan_logs"].items()}
     stats = cell_stats(rows)
 
     save_csv(csv_path, rows)

@@ -1,0 +1,100 @@
+"""Strict loading of nested frozen dataclasses from YAML: the machinery behind ``params.py``.
+
+``build(cls, raw)`` converts a mapping into ``cls``, refusing unknown keys and wrong types and
+turning a dataclass's own range checks (``require``) into one-line ``ParamsError``s that name
+the dotted key, its value and what is allowed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+
+import yaml
+
+
+class ParamsError(ValueError):
+    """A parameter is missing its allowed form; the message names the key."""
+
+
+class Invalid(Exception):
+    """Raised inside a section's checks; the loader adds the section name."""
+
+    def __init__(self, key: str, allowed: str):
+        super().__init__(key, allowed)
+        self.key, self.allowed = key, allowed
+
+
+def require(ok: bool, key: str, allowed: str) -> None:
+    if not ok:
+        raise Invalid(key, allowed)
+
+
+class Yaml12FloatLoader(yaml.SafeLoader):
+    """SafeLoader that also reads ``1e-06`` as a float, as YAML 1.2 does.
+
+    PyYAML follows YAML 1.1, where a float needs a dot, so ``1e-06`` (which is how
+    ``dvc exp run -S classifier.lr=0.000001`` writes it) would otherwise load as a string.
+    """
+
+
+Yaml12FloatLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def build(cls, raw: object, prefix: str):
+    where = prefix.rstrip(".") or "params"
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{where} = {raw!r}: allowed: a mapping of keys to values")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - fields)
+    if unknown:
+        raise ParamsError(f"{prefix}{unknown[0]}: unknown key; allowed keys: {', '.join(sorted(fields))}")
+    values = {name: _convert(hints[name], value, f"{prefix}{name}") for name, value in raw.items()}
+    try:
+        return cls(**values)
+    except Invalid as bad:
+        shown = _value_at(cls, values, bad.key)
+        raise ParamsError(f"{prefix}{bad.key} = {shown!r}: allowed: {bad.allowed}") from None
+
+
+def _value_at(cls, values: dict, key: str):
+    """The value a (possibly dotted) key had when a check refused it, defaults included."""
+    head, _, rest = key.partition(".")
+    if head in values:
+        value = values[head]
+    else:
+        default = next(f for f in dataclasses.fields(cls) if f.name == head)
+        value = default.default_factory() if callable(default.default_factory) else default.default
+    value = getattr(value, rest) if rest else value
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _convert(hint, value, key: str):
+    if dataclasses.is_dataclass(hint):
+        return build(hint, value, prefix=f"{key}.")
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        if value is None:
+            return None
+        (hint,) = [a for a in args if a is not type(None)]
+        return _convert(hint, value, key)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ParamsError(f"{key} = {value!r}: allowed: a list")
+        item = args[0]
+        return tuple(_convert(item, v, f"{key}[{i}]") for i, v in enumerate(value))
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)  # `dvc exp run -S ratio=1` gives an int
+    if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
+        return value
+    raise ParamsError(f"{key} = {value!r}: allowed: {_describe(hint)}")
+
+
+def _describe(hint) -> str:
+    return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(hint, str(hint))
