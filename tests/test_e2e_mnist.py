@@ -9,8 +9,10 @@ numbers.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,20 @@ def test_gate_passes_a_harmless_change(clean):
     ), "other seeds should change the numbers a little"
     done = check(clean, "--rev", "HEAD")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_second_repro_is_refused_and_a_killed_repro_finishes_on_rerun(clean):
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1"}
+    first = subprocess.Popen(
+        ["dvc", "repro", "--force", "--single-item", "experiment"], cwd=clean, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    time.sleep(4)  # the experiment stage is training by now
+    second = sh("dvc", "repro", cwd=clean, ok=False)
+    assert second.returncode != 0 and "lock" in (second.stdout + second.stderr).lower()
+    os.killpg(first.pid, signal.SIGKILL)  # dvc and the stage it runs, mid-work
+    first.wait()
+    sh("dvc", "repro", cwd=clean)
+    assert sh("dvc", "status", "--quiet", cwd=clean, ok=False).returncode == 0
+    changed = sh("git", "status", "--porcelain", "reports", cwd=clean).stdout
+    assert changed == "", f"the rerun after a kill changed committed results:\n{changed}"
