@@ -42,12 +42,20 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
                "--fakes", d / "fakes.npz", "--summary", d / "generate.json", "--grid", d / "samples.png")
         invoke("retrain", *p, "--level", level, "--mnist", mnist, "--subsets", subsets,
                "--fakes", d / "fakes.npz", "--results", d / "results.csv")
+    invoke("reference", *p, "--mnist", mnist, "--reference", tmp_path / "reference.pt",
+           "--metrics", tmp_path / "reference.json")
+    for level in (100, 200):
+        d = tmp_path / "levels" / str(level)
+        invoke("evaluate", *p, "--level", level, "--mnist", mnist, "--subsets", subsets, "--fakes", d / "fakes.npz",
+               "--judge", d / "judge.pt", "--reference", tmp_path / "reference.pt", "--metrics", d / "quality.json",
+               "--per-class", d / "quality_per_class.csv", "--figures", tmp_path / "figures" / str(level))
     invoke("experiment", *p, "--mnist", mnist, "--subsets", subsets,
            "--fakes", tmp_path / "levels/100/fakes.npz", "--metrics", tmp_path / "metrics.json")
     template = str(tmp_path / "levels/{level}")
     invoke("report", *p, "--results", template + "/results.csv", "--summaries", template + "/generate.json",
            "--judges", template + "/judge.json", "--gan-logs", template + "/gan_log.csv",
-           "--grids", template + "/samples.png", "--table", tmp_path / "table.md",
+           "--grids", template + "/samples.png", "--quality", template + "/quality.json",
+           "--quality-figures", str(tmp_path / "figures/{level}"), "--table", tmp_path / "table.md",
            "--table-csv", tmp_path / "table.csv", "--accuracy-plot", tmp_path / "figures/accuracy.png",
            "--gan-plot", tmp_path / "figures/gan.png")
 
@@ -73,7 +81,12 @@ def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["scarcity"] == 100 and metrics["seeds"] == 2
     assert metrics["gain"] == round(metrics["accuracy"] - metrics["real_only_accuracy"], 4)
+    quality = json.loads((tmp_path / "levels/200/quality.json").read_text())
+    assert quality["samples"] == 200 and 0 <= quality["precision"] <= 1 and quality["fid"] >= 0
+    for name in ("best_worst", "rejected", "per_class", "confidence"):
+        assert (tmp_path / "figures/200" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
     table = (tmp_path / "table.md").read_text()
+    assert "## Generator quality per level" in table
     assert "### Filter on" in table and "### Filter off" in table and "Does synthetic data help?" in table
     for png in ("figures/accuracy.png", "figures/gan.png", "levels/100/samples.png"):
         assert (tmp_path / png).read_bytes()[:4] == b"\x89PNG"
@@ -83,5 +96,5 @@ def test_same_params_give_same_numbers(tmp_path, tiny_mnist):
     mnist, subsets = tiny_mnist
     run_tiny_pipeline(tmp_path / "a", mnist, subsets)
     run_tiny_pipeline(tmp_path / "b", mnist, subsets)
-    for name in ("table.csv", "metrics.json", "levels/100/generate.json", "levels/200/gan_log.csv"):
+    for name in ("table.csv", "metrics.json", "levels/100/generate.json", "levels/200/gan_log.csv", "levels/100/quality.json"):
         assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text(), name

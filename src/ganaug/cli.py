@@ -121,6 +121,39 @@ def retrain_command(params: Params, level: int, mnist: Path, subsets: Path, fake
     retrain.run(params, level, mnist, subsets, fakes, results)
 
 
+@main.command("reference")
+@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--reference", "reference_path", help="Output: reference LeNet weights (.pt).")
+@PathOption("--metrics", help="Output: its test accuracy (.json).")
+@stage
+def reference_command(params: Params, mnist: Path, reference_path: Path, metrics: Path) -> None:
+    """Train the reference LeNet-5 on all 60000 real images; it only measures fakes."""
+    from ganaug.stages import reference
+
+    reference.run(params, mnist, reference_path, metrics)
+
+
+@main.command("evaluate")
+@level_option
+@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--subsets", help="Input: level subsets from prepare.")
+@PathOption("--fakes", help="Input: fakes from generate.")
+@PathOption("--judge", "judge_path", help="Input: the level's judge.")
+@PathOption("--reference", "reference_path", help="Input: the reference LeNet.")
+@PathOption("--metrics", help="Output: generator-quality metrics (.json).")
+@PathOption("--per-class", "per_class", help="Output: per-class TARR, acceptance, diversity, FID (.csv).")
+@PathOption("--figures", help="Output folder: best_worst, rejected, per_class, confidence PNGs.")
+@stage
+def evaluate_command(
+    params: Params, level: int, mnist: Path, subsets: Path, fakes: Path, judge_path: Path,
+    reference_path: Path, metrics: Path, per_class: Path, figures: Path,
+) -> None:
+    """Measure how recognisable, diverse and realistic the level's fakes are."""
+    from ganaug.stages import evaluate
+
+    evaluate.run(params, level, mnist, subsets, fakes, judge_path, reference_path, metrics, per_class, figures)
+
+
 @main.command("experiment")
 @PathOption("--mnist", help="Input: MNIST arrays from prepare.")
 @PathOption("--subsets", help="Input: level subsets from prepare.")
@@ -140,6 +173,8 @@ def experiment_command(params: Params, mnist: Path, subsets: Path, fakes: Path, 
 @click.option("--judges", required=True, help="Input template: judge metrics, with {level}.")
 @click.option("--gan-logs", "gan_logs", required=True, help="Input template: GAN logs, with {level}.")
 @click.option("--grids", required=True, help="Input template: sample grids to link, with {level}.")
+@click.option("--quality", required=True, help="Input template: evaluate metrics, with {level}.")
+@click.option("--quality-figures", "quality_figures", required=True, help="Template: evaluate figure folders to link, with {level}.")
 @PathOption("--table", help="Output: accuracy tables and findings (.md).")
 @PathOption("--table-csv", "table_csv", help="Output: one row per trained LeNet (.csv).")
 @PathOption("--accuracy-plot", "accuracy_plot", help="Output: accuracy against ratio (.png).")

@@ -27,7 +27,7 @@ class Labelled(NamedTuple):
     labels: torch.Tensor  # (N,) int64
 
 
-def _labelled(images: np.ndarray, labels: np.ndarray, device: torch.device) -> Labelled:
+def to_labelled(images: np.ndarray, labels: np.ndarray, device: torch.device) -> Labelled:
     return Labelled(to_unit_range(images).to(device), torch.as_tensor(labels, dtype=torch.long, device=device))
 
 
@@ -35,16 +35,28 @@ def load_level(mnist_path: Path, subsets_path: Path, level: int, device: torch.d
     """The real training images of one scarcity level, and nothing else."""
     (indices,) = load_npz(subsets_path, (str(level),), made_by="ganaug prepare").values()
     mnist = load_npz(mnist_path, ("x_train", "y_train"), made_by="ganaug prepare")
-    return _labelled(mnist["x_train"][indices], mnist["y_train"][indices], device)
+    return to_labelled(mnist["x_train"][indices], mnist["y_train"][indices], device)
 
 
 def load_test_set(mnist_path: Path, device: torch.device) -> Labelled:
     mnist = load_npz(mnist_path, ("x_test", "y_test"), made_by="ganaug prepare")
-    return _labelled(mnist["x_test"], mnist["y_test"], device)
+    return to_labelled(mnist["x_test"], mnist["y_test"], device)
 
 
 def load_fakes(fakes_path: Path) -> dict[str, np.ndarray]:
     return load_npz(fakes_path, FAKE_KEYS, made_by="ganaug generate")
+
+
+def take_per_class(labels: np.ndarray, wanted: list[int], usable: np.ndarray | None = None) -> list[np.ndarray]:
+    """Per class c, the indices of the first ``wanted[c]`` items labelled c (and ``usable``)."""
+    usable = np.ones(len(labels), dtype=bool) if usable is None else usable
+    return [np.flatnonzero((labels == c) & usable)[:k] for c, k in enumerate(wanted)]
+
+
+def load_full_train(mnist_path: Path, device: torch.device) -> Labelled:
+    """All 60000 real training images: for the reference classifier, which only measures."""
+    mnist = load_npz(mnist_path, ("x_train", "y_train"), made_by="ganaug prepare")
+    return to_labelled(mnist["x_train"], mnist["y_train"], device)
 
 
 class TrainingSet(NamedTuple):
@@ -61,13 +73,12 @@ def compose_training_set(real: Labelled, fakes: dict[str, np.ndarray], ratio: fl
     and returned, never hidden.
     """
     wanted = per_class_counts(round(ratio * len(real.labels)), N_CLASSES)
-    usable = fakes["accepted"] if use_filter else np.ones(len(fakes["labels"]), dtype=bool)
-    chosen = [np.flatnonzero((fakes["labels"] == c) & usable)[:k] for c, k in enumerate(wanted)]
+    chosen = take_per_class(fakes["labels"], wanted, fakes["accepted"] if use_filter else None)
     shortfall = sum(k - len(idx) for k, idx in zip(wanted, chosen))
     if shortfall:
         short = {c: k - len(idx) for c, (k, idx) in enumerate(zip(wanted, chosen)) if k > len(idx)}
         log.warning("ratio %s (filter %s): %d fakes short, per class %s", ratio, use_filter, shortfall, short)
     chosen = np.concatenate(chosen)
-    fake = _labelled(fakes["images"][chosen], fakes["labels"][chosen], real.images.device)
+    fake = to_labelled(fakes["images"][chosen], fakes["labels"][chosen], real.images.device)
     data = Labelled(torch.cat([real.images, fake.images]), torch.cat([real.labels, fake.labels]))
     return TrainingSet(data, len(chosen), shortfall)

@@ -81,3 +81,35 @@ def plot_accuracy(path: Path, series: dict[tuple[int, str], list[tuple[float, fl
     axes[0][0].set_ylabel("LeNet-5 test accuracy")
     figure.tight_layout()
     _save(figure, path)
+
+
+def plot_per_class_quality(path: Path, rows: list[dict], title: str) -> None:
+    """Per class: TARR by judge and reference, filter acceptance, and diversity relative to real."""
+    classes = np.array([r["class"] for r in rows])
+    figure, (tarr_axes, diversity_axes) = plt.subplots(1, 2, figsize=(10, 3.2))
+    for offset, key in zip((-0.27, 0, 0.27), ("tarr_judge", "tarr_reference", "acceptance")):
+        tarr_axes.bar(classes + offset, [r[key] for r in rows], width=0.27, label=key.replace("_", " "))
+    tarr_axes.set_ylim(0, 1.05)
+    tarr_axes.set_title(f"{title}: recognisable fakes", fontsize=9)
+    tarr_axes.legend(fontsize=7, loc="lower left")
+    diversity_axes.bar(classes, [r["diversity"] for r in rows], color="tab:green")
+    diversity_axes.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
+    diversity_axes.set_title(f"{title}: diversity (fakes / real; 1 = as diverse)", fontsize=9)
+    for ax in (tarr_axes, diversity_axes):
+        ax.set_xticks(classes)
+        ax.set_xlabel("class")
+    figure.tight_layout()
+    _save(figure, path)
+
+
+def plot_confidences(path: Path, scores: np.ndarray, threshold: float, title: str) -> None:
+    """Histogram of the judge's probability for each fake's own label, with the filter threshold."""
+    figure, axes = plt.subplots(figsize=(5, 3))
+    axes.hist(scores, bins=50, range=(0, 1), color="tab:blue")
+    axes.axvline(threshold, color="tab:red", label=f"threshold {threshold:g}")
+    axes.set_yscale("log")
+    axes.set_xlabel("judge probability of the conditioning label")
+    axes.set_ylabel("fakes")
+    axes.set_title(title, fontsize=9)
+    axes.legend(fontsize=8)
+    _save(figure, path)

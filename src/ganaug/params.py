@@ -18,6 +18,7 @@ __all__ = ["ParamsError", "Params", "load_params", "parse_params"]
 
 MNIST_TRAIN_SIZE = 60_000
 N_CLASSES = 10
+MAX_BALANCED_LEVEL = 54_210  # 10 x the smallest MNIST class (5421 images of 5)
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,12 @@ class PrepareParams:
         require(len(self.levels) > 0, "levels", "a non-empty list of image counts")
         require(len(set(self.levels)) == len(self.levels), "levels", "distinct image counts")
         for level in self.levels:
+            # Equal images per class needs a multiple of 10 no larger than 10 x the smallest
+            # class (5421 fives); 60000 means the whole, unbalanced, training set.
             require(
-                N_CLASSES <= level <= MNIST_TRAIN_SIZE,
+                level == MNIST_TRAIN_SIZE or (level % N_CLASSES == 0 and N_CLASSES <= level <= MAX_BALANCED_LEVEL),
                 "levels",
-                f"image counts between {N_CLASSES} and {MNIST_TRAIN_SIZE} (got {level})",
+                f"multiples of {N_CLASSES} up to {MAX_BALANCED_LEVEL}, or {MNIST_TRAIN_SIZE} for all (got {level})",
             )
         require(self.download_timeout > 0, "download_timeout", "a positive number of seconds")
 
@@ -137,6 +140,22 @@ class ExperimentParams:
 
 
 @dataclass(frozen=True)
+class EvaluateParams:
+    """Generator-quality metrics, in the reference LeNet's feature space."""
+
+    samples: int = 2000  # at most this many fakes and real images per comparison (both the same size)
+    k: int = 5  # neighbours for precision / recall / density / coverage
+    collapse_threshold: float = 0.5  # flag a class whose fakes are less than this diverse as its real images
+    acceptance_floor: float = 0.25  # warn when the filter keeps less than this share of a class
+
+    def __post_init__(self):
+        require(self.samples >= 20, "samples", "an integer >= 20")
+        require(self.k >= 1, "k", "an integer >= 1")
+        require(self.collapse_threshold >= 0, "collapse_threshold", "a number >= 0")
+        require(0 <= self.acceptance_floor <= 1, "acceptance_floor", "a share in [0, 1]")
+
+
+@dataclass(frozen=True)
 class GateParams:
     """One metric of the regression gate; higher is better."""
 
@@ -184,6 +203,7 @@ class Params:
     filter: FilterParams = field(default_factory=FilterParams)
     grid: GridParams = field(default_factory=GridParams)
     experiment: ExperimentParams = field(default_factory=ExperimentParams)
+    evaluate: EvaluateParams = field(default_factory=EvaluateParams)
     check: CheckParams = field(default_factory=CheckParams)
 
     def __post_init__(self):

@@ -13,7 +13,7 @@ from ganaug.datasets import load_fakes, load_level, load_test_set
 from ganaug.io import save_json
 from ganaug.params import Params
 from ganaug.runtime import resolve_device, seed_everything
-from ganaug.stages.retrain import filter_name, train_cell
+from ganaug.training.cells import filter_name, train_cell
 from ganaug.stats import mean_std
 
 

@@ -100,6 +100,43 @@ def gan_section(summaries: dict[int, dict], judges: dict[int, dict], grids: dict
     return lines
 
 
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def quality_section(quality: dict[int, dict], figures: dict[int, str]) -> list[str]:
+    """Generator quality per level (from the evaluate stage), with the real-vs-real floor beside each FID."""
+    lines = [
+        "## Generator quality per level", "",
+        "Fakes as generated (unfiltered), compared with real test images in the feature space of a reference",
+        "LeNet-5 trained on all 60000 real images (used only to measure). Floor = the level's own real training",
+        "images measured the same way. GAN-train = LeNet-5 trained on fakes only, next to the same LeNet on as",
+        "many real images.", "",
+        "| real images | TARR judge / reference | GAN-train vs real | FID (floor) | FID accepted | precision (floor) "
+        "| recall (floor) | density | coverage | IS fakes / real test | min diversity | flags |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for level, q in quality.items():
+        flags = [f"collapse: classes {q['collapsed_classes']}"] if q["collapsed_classes"] else []
+        flags += [f"low acceptance: classes {q['low_acceptance_classes']}"] if q["low_acceptance_classes"] else []
+        cells = [
+            f"{q['tarr_judge']:.3f} / {q['tarr_reference']:.3f}",
+            f"{q['gan_train_accuracy']:.3f} vs {q['real_train_accuracy']:.3f}",
+            f"{_fmt(q['fid'])} ({_fmt(q['fid_floor'])})", _fmt(q["fid_accepted"]),
+            f"{_fmt(q['precision'], 3)} ({_fmt(q['precision_floor'], 3)})",
+            f"{_fmt(q['recall'], 3)} ({_fmt(q['recall_floor'], 3)})",
+            _fmt(q["density"], 3), _fmt(q["coverage"], 3),
+            f"{q['inception_score']:.2f} / {q['inception_score_real']:.2f}", f"{q['diversity_min']:.2f}",
+            "; ".join(flags) or "none",
+        ]
+        lines.append(f"| {level} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for level, folder in figures.items():
+        lines += [f"**{level} real images:** best and worst fakes, rejected fakes, per-class TARR and diversity, judge scores", ""]
+        lines += [f"![{name}]({folder}/{name}.png)" for name in ("best_worst", "rejected", "per_class", "confidence")] + [""]
+    return lines
+
+
 def run(params: Params, templates: dict[str, str], table_path: Path, csv_path: Path, accuracy_plot: Path, gan_plot: Path) -> None:
     levels = list(params.prepare.levels)
     paths = {key: {level: Path(t.format(level=level)) for level in levels} for key, t in templates.items()}
@@ -109,6 +146,7 @@ def run(params: Params, templates: dict[str, str], table_path: Path, csv_path: P
     ]
     summaries = {lv: load_json(p, made_by=f"dvc repro generate@{lv}") for lv, p in paths["summaries"].items()}
     judges = {lv: load_json(p, made_by=f"dvc repro judge@{lv}") for lv, p in paths["judges"].items()}
+    quality = {lv: load_json(p, made_by=f"dvc repro evaluate@{lv}") for lv, p in paths["quality"].items()}
     logs = {lv: load_numeric_csv(p, f"dvc repro train_gan@{lv}", LOG_FIELDS) for lv, p in paths["gan_logs"].items()}
     stats = cell_stats(rows)
 
@@ -131,6 +169,7 @@ def run(params: Params, templates: dict[str, str], table_path: Path, csv_path: P
         *accuracy_tables(stats, levels),
         *findings(stats, levels),
         *gan_section(summaries, judges, relative, os.path.relpath(gan_plot, table_path.parent)),
+        *quality_section(quality, {lv: os.path.relpath(p, table_path.parent) for lv, p in paths["quality_figures"].items()}),
     ]
     with atomic_path(table_path) as tmp:
         tmp.write_text("\n".join(lines))

@@ -10,38 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
-from ganaug.datasets import Labelled, compose_training_set, load_fakes, load_level, load_test_set
+from ganaug.datasets import load_fakes, load_level, load_test_set
 from ganaug.io import save_csv
-from ganaug.params import ClassifierParams, Params
+from ganaug.params import Params
 from ganaug.runtime import resolve_device, seed_everything
-from ganaug.training.classifier import accuracy, train_lenet
-
-
-def filter_name(use_filter: bool | None) -> str:
-    return {None: "none", False: "off", True: "on"}[use_filter]
-
-
-def train_cell(
-    real: Labelled, test: Labelled, fakes: dict[str, np.ndarray], ratio: float,
-    use_filter: bool | None, seed: int, recipe: ClassifierParams, steps: int,
-) -> dict:
-    """Train one LeNet on real + round(ratio * n_real) fakes; return its row of results."""
-    served = compose_training_set(real, fakes, ratio, bool(use_filter))
-    model = train_lenet(served.data.images, served.data.labels, steps, recipe, seed)
-    return {
-        "level": len(real.labels),
-        "ratio": ratio,
-        "filter": filter_name(use_filter),
-        "seed": seed,
-        "n_real": len(real.labels),
-        "n_fake": served.n_fake,
-        "shortfall": served.shortfall,
-        "steps": steps,
-        "accuracy": round(accuracy(model, *test), 4),
-    }
+from ganaug.training.cells import train_cell
 
 
 def grid_cells(params: Params) -> list[tuple[float, bool | None]]:

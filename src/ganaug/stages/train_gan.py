@@ -1,6 +1,6 @@
 """train_gan: a conditional DCGAN trained only on one level's real images.
 
-    ganaug train-gan --level 500 --mnist ... --subsets ... --generator ... --log ...
+    ganaug train_gan --level 500 --mnist ... --subsets ... --generator ... --log ...
 """
 from __future__ import annotations
 

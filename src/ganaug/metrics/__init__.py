@@ -1,0 +1,1 @@
+"""Generator-quality metrics: pure functions of features, probabilities and labels."""
