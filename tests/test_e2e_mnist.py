@@ -108,13 +108,30 @@ def test_gate_passes_a_harmless_change(clean):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def wait_for_stage(pid: int, command: str, timeout: float = 60) -> None:
+    """Block until the process ``pid`` has a descendant running ``command`` (psutil comes with DVC)."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in psutil.Process(pid).children(recursive=True):
+            try:
+                if command in " ".join(child.cmdline()):
+                    return
+            except psutil.Error:  # it ended while we looked
+                continue
+        time.sleep(0.1)
+    raise AssertionError(f"{command} did not start within {timeout} s")
+
+
 def test_a_second_repro_is_refused_and_a_killed_repro_finishes_on_rerun(clean):
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1"}
     first = subprocess.Popen(
         ["dvc", "repro", "--force", "--single-item", "experiment"], cwd=clean, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
-    time.sleep(4)  # the experiment stage is training by now
+    wait_for_stage(first.pid, "ganaug experiment")
+    time.sleep(1)  # into its training
     second = sh("dvc", "repro", cwd=clean, ok=False)
     assert second.returncode != 0 and "lock" in (second.stdout + second.stderr).lower()
     os.killpg(first.pid, signal.SIGKILL)  # dvc and the stage it runs, mid-work

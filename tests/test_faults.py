@@ -150,3 +150,43 @@ def test_killing_a_writer_at_any_moment_leaves_a_whole_file(tmp_path):
         arrays = load_npz(path, ("images", "generation"), made_by="test")  # never half a file
         assert arrays["generation"][0] in (0, *range(1, attempt + 1))
         assert len(arrays["images"]) in (3, 40_000_000)
+
+
+def test_checkpoint_of_the_wrong_model_is_named(tmp_path):
+    from ganaug.models import ConditionalGenerator, LeNet5
+
+    path = tmp_path / "generator.pt"
+    save_checkpoint(path, LeNet5().state_dict(), {"n_classes": 10})  # a judge where a generator belongs
+    with pytest.raises(ArtifactError, match="generator.pt: not a ConditionalGenerator checkpoint"):
+        io.load_model(ConditionalGenerator, path, made_by="dvc repro train_gan@500")
+    save_checkpoint(path, LeNet5(n_classes=3).state_dict(), {"n_classes": 10})  # weights of another shape
+    with pytest.raises(ArtifactError, match="not a LeNet5 checkpoint"):
+        io.load_model(LeNet5, path, made_by="dvc repro judge@500")
+
+
+def test_checkpoint_on_a_full_disk_is_a_clear_error(tmp_path, monkeypatch):
+    def full_disk(*args, **kwargs):  # what torch raises when the disk fills mid-save
+        raise RuntimeError("[enforce fail at inline_container.cc:626] . unexpected pos 64 vs 0\nmore detail")
+
+    monkeypatch.setattr(io.torch, "save", full_disk)
+    with pytest.raises(ArtifactError, match=r"judge.pt: cannot write \(\[enforce fail.*\); .* is unchanged"):
+        save_checkpoint(tmp_path / "judge.pt", {}, {})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_metrics_that_are_not_an_object_are_named(tmp_path):
+    from ganaug.check import load_metrics
+
+    path = tmp_path / "metrics.json"
+    path.write_text("[0.9]")
+    with pytest.raises(ArtifactError, match="metrics.json: expected a JSON object"):
+        load_metrics(path)
+
+
+def test_results_json_missing_a_key_is_named(tmp_path):
+    from ganaug.stages.report import load_json_with
+
+    path = tmp_path / "judge.json"
+    path.write_text('{"level": 500}')
+    with pytest.raises(ArtifactError, match=r"judge.json: lacks \['test_accuracy'\]; rerun `dvc repro judge@500`"):
+        load_json_with(path, "dvc repro judge@500", ("test_accuracy",))

@@ -48,16 +48,16 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
         d = tmp_path / "levels" / str(level)
         invoke("evaluate", *p, "--level", level, "--mnist", mnist, "--subsets", subsets, "--fakes", d / "fakes.npz",
                "--judge", d / "judge.pt", "--reference", tmp_path / "reference.pt", "--metrics", d / "quality.json",
-               "--per-class", d / "quality_per_class.csv", "--figures", tmp_path / "figures" / str(level))
+               "--per_class", d / "quality_per_class.csv", "--figures", tmp_path / "figures" / str(level))
     invoke("experiment", *p, "--mnist", mnist, "--subsets", subsets,
            "--fakes", tmp_path / "levels/100/fakes.npz", "--metrics", tmp_path / "metrics.json")
     template = str(tmp_path / "levels/{level}")
     invoke("report", *p, "--results", template + "/results.csv", "--summaries", template + "/generate.json",
-           "--judges", template + "/judge.json", "--gan-logs", template + "/gan_log.csv",
+           "--judges", template + "/judge.json", "--gan_logs", template + "/gan_log.csv",
            "--grids", template + "/samples.png", "--quality", template + "/quality.json",
-           "--quality-figures", str(tmp_path / "figures/{level}"), "--table", tmp_path / "table.md",
-           "--table-csv", tmp_path / "table.csv", "--accuracy-plot", tmp_path / "figures/accuracy.png",
-           "--gan-plot", tmp_path / "figures/gan.png")
+           "--quality_figures", str(tmp_path / "figures/{level}"), "--table", tmp_path / "table.md",
+           "--table_csv", tmp_path / "table.csv", "--accuracy_plot", tmp_path / "figures/accuracy.png",
+           "--gan_plot", tmp_path / "figures/gan.png")
 
 
 def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):

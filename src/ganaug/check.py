@@ -54,9 +54,16 @@ def baseline_at_revision(metrics_path: Path, revision: str) -> dict:
     if done.returncode != 0:
         raise ArtifactError(f"{metrics_path} at git revision {revision!r}: {done.stderr.strip() or 'not found'}")
     try:
-        return json.loads(done.stdout)
+        metrics = json.loads(done.stdout)
     except ValueError as error:
         raise ArtifactError(f"{metrics_path} at git revision {revision!r}: not JSON ({error})") from None
+    return _mapping(metrics, f"{metrics_path} at git revision {revision!r}")
+
+
+def _mapping(metrics: object, where: str) -> dict:
+    if not isinstance(metrics, dict):
+        raise ArtifactError(f"{where}: expected a JSON object of metric names to numbers")
+    return metrics
 
 
 def _fmt(value: float | None, signed: bool = False) -> str:
@@ -97,9 +104,13 @@ def format_json(verdicts: list[Verdict]) -> str:
 FORMATS = {"table": format_table, "markdown": format_markdown, "json": format_json}
 
 
+def load_metrics(path: Path) -> dict:
+    return _mapping(load_json(path, made_by="dvc repro"), str(path))
+
+
 def load_baseline(metrics_path: Path, baseline: Path | None, revision: str | None) -> dict:
     if (baseline is None) == (revision is None):
         raise ArtifactError("give exactly one of --baseline FILE or --rev REVISION")
     if baseline is not None:
-        return load_json(baseline, made_by="ganaug check (a baseline is a committed metrics file)")
+        return _mapping(load_json(baseline, made_by="ganaug check (a baseline is a committed metrics file)"), str(baseline))
     return baseline_at_revision(metrics_path, revision)

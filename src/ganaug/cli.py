@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
-from ganaug.check import FORMATS, compare, load_baseline
+from ganaug.check import FORMATS, compare, load_baseline, load_metrics
 from ganaug.data import DataIntegrityError, SourceUnavailable
-from ganaug.io import ArtifactError, load_json
+from ganaug.io import ArtifactError
 from ganaug.params import Params, ParamsError, load_params
 
 USER_ERRORS = (ParamsError, ArtifactError, DataIntegrityError, SourceUnavailable)
@@ -141,7 +141,7 @@ def reference_command(params: Params, mnist: Path, reference_path: Path, metrics
 @PathOption("--judge", "judge_path", help="Input: the level's judge.")
 @PathOption("--reference", "reference_path", help="Input: the reference LeNet.")
 @PathOption("--metrics", help="Output: generator-quality metrics (.json).")
-@PathOption("--per-class", "per_class", help="Output: per-class TARR, acceptance, diversity, FID (.csv).")
+@PathOption("--per_class", "per_class", help="Output: per-class TARR, acceptance, diversity, FID (.csv).")
 @PathOption("--figures", help="Output folder: best_worst, rejected, per_class, confidence PNGs.")
 @stage
 def evaluate_command(
@@ -171,14 +171,14 @@ def experiment_command(params: Params, mnist: Path, subsets: Path, fakes: Path, 
 @click.option("--results", required=True, help="Input template: retrain results, with {level}.")
 @click.option("--summaries", required=True, help="Input template: generate summaries, with {level}.")
 @click.option("--judges", required=True, help="Input template: judge metrics, with {level}.")
-@click.option("--gan-logs", "gan_logs", required=True, help="Input template: GAN logs, with {level}.")
+@click.option("--gan_logs", "gan_logs", required=True, help="Input template: GAN logs, with {level}.")
 @click.option("--grids", required=True, help="Input template: sample grids to link, with {level}.")
 @click.option("--quality", required=True, help="Input template: evaluate metrics, with {level}.")
-@click.option("--quality-figures", "quality_figures", required=True, help="Template: evaluate figure folders to link, with {level}.")
+@click.option("--quality_figures", "quality_figures", required=True, help="Template: evaluate figure folders to link, with {level}.")
 @PathOption("--table", help="Output: accuracy tables and findings (.md).")
-@PathOption("--table-csv", "table_csv", help="Output: one row per trained LeNet (.csv).")
-@PathOption("--accuracy-plot", "accuracy_plot", help="Output: accuracy against ratio (.png).")
-@PathOption("--gan-plot", "gan_plot", help="Output: GAN training curves (.png).")
+@PathOption("--table_csv", "table_csv", help="Output: one row per trained LeNet (.csv).")
+@PathOption("--accuracy_plot", "accuracy_plot", help="Output: accuracy against ratio (.png).")
+@PathOption("--gan_plot", "gan_plot", help="Output: GAN training curves (.png).")
 @stage
 def report_command(params: Params, table: Path, table_csv: Path, accuracy_plot: Path, gan_plot: Path, **templates: str) -> None:
     """Write the accuracy table, the per-run CSV and the figures from results only."""
@@ -198,7 +198,7 @@ def check_command(params_path: Path, metrics: Path, baseline: Path | None, revis
     try:
         gates = load_params(params_path).check.gates
         reference = load_baseline(metrics, baseline, revision)
-        verdicts = compare(load_json(metrics, made_by="dvc repro"), reference, gates)
+        verdicts = compare(load_metrics(metrics), reference, gates)
     except (ParamsError, ArtifactError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(FORMATS[output_format](verdicts))

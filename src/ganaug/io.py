@@ -47,12 +47,22 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         tmp = Path(name)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs should read like any other file
         yield tmp
+        _fsync(tmp)  # the bytes reach the disk before the rename makes them the output
         os.replace(tmp, path)
+        _fsync(path.parent)  # ... and the rename itself survives a power loss
     except OSError as error:
         raise ArtifactError(f"{path}: cannot write ({error.strerror or error}); {path} is unchanged") from None
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def save_npz(path: str | Path, **arrays: np.ndarray) -> None:
@@ -113,7 +123,10 @@ def load_csv(path: str | Path, made_by: str, columns: tuple[str, ...]) -> list[d
 def save_checkpoint(path: str | Path, state_dict: dict, config: dict) -> None:
     """Save weights with the integer config needed to rebuild the model."""
     with atomic_path(path) as tmp:
-        torch.save({"config": config, "state_dict": state_dict}, tmp)
+        try:
+            torch.save({"config": config, "state_dict": state_dict}, tmp)
+        except RuntimeError as error:  # torch reports a full disk as RuntimeError, not OSError
+            raise OSError(str(error).splitlines()[0]) from None
 
 
 def load_checkpoint(path: str | Path, made_by: str) -> tuple[dict, dict]:
@@ -125,3 +138,15 @@ def load_checkpoint(path: str | Path, made_by: str) -> tuple[dict, dict]:
         raise ArtifactError(f"{path}: missing; run `{made_by}` first") from None
     except Exception as error:  # torch raises many types for a corrupt file
         raise ArtifactError(f"{path}: unreadable checkpoint ({type(error).__name__}); rerun `{made_by}`") from None
+
+
+def load_model(model_class: type[torch.nn.Module], path: str | Path, made_by: str) -> torch.nn.Module:
+    """Rebuild ``model_class`` from a checkpoint's config and load its weights, or ArtifactError."""
+    config, weights = load_checkpoint(path, made_by)
+    try:
+        model = model_class(**config)
+        model.load_state_dict(weights)
+    except (TypeError, RuntimeError, KeyError) as error:
+        reason = str(error).splitlines()[0][:200]
+        raise ArtifactError(f"{path}: not a {model_class.__name__} checkpoint ({reason}); rerun `{made_by}`") from None
+    return model.eval()

@@ -20,7 +20,7 @@ import torch
 from ganaug.data import per_class_counts
 from ganaug.datasets import Labelled, to_labelled, load_fakes, load_level, load_test_set, take_per_class
 from ganaug.figures import plot_confidences, plot_per_class_quality, save_sample_grid
-from ganaug.io import load_checkpoint, save_csv, save_json
+from ganaug.io import load_model, save_csv, save_json
 from ganaug.metrics.quality import fid, inception_score, mean_pairwise_distance, prdc, tarr
 from ganaug.models import LeNet5
 from ganaug.params import N_CLASSES, Params
@@ -31,10 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def load_lenet(path: Path, made_by: str, device: torch.device) -> LeNet5:
-    config, weights = load_checkpoint(path, made_by=made_by)
-    model = LeNet5(**config)
-    model.load_state_dict(weights)
-    return model.to(device).eval()
+    return load_model(LeNet5, path, made_by).to(device)
 
 
 def sample(data: Labelled, n: int) -> Labelled:
@@ -64,14 +61,16 @@ def per_class_rows(level, fakes, fake_sample, real_sample, test_sample, judge_pr
         fake_s = Labelled(*(t[fake_sample.labels == c] for t in fake_sample))
         real_s = Labelled(*(t[real_sample.labels == c] for t in real_sample))
         real_spread = mean_pairwise_distance(features(reference, real_s.images))
+        manifold = compare(test_c, fake_s, reference, params.evaluate.k)
         rows.append({
             "class": c,
             "tarr_judge": round(tarr(judge_probs[fake_c], fakes.labels[fake_c]), 4),
             "tarr_reference": round(tarr(reference_probs[fake_c], fakes.labels[fake_c]), 4),
             "acceptance": round(float((judge_probs[fake_c, c] >= params.filter.threshold).float().mean()), 4),
             "diversity": round(mean_pairwise_distance(features(reference, fake_s.images)) / max(real_spread, 1e-12), 4),
-            "fid": round(fid(features(reference, test_c.images), features(reference, fake_s.images)), 3),
-            "fid_floor": round(fid(features(reference, test_c.images), features(reference, real_s.images)), 3),
+            "fid": _round(manifold["fid"]),
+            "fid_floor": _round(compare(test_c, real_s, reference, params.evaluate.k)["fid"]),
+            **{key: _round(manifold[key]) for key in ("precision", "recall", "density", "coverage")},
         })
     return rows
 

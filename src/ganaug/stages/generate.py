@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from ganaug.data import per_class_counts
 from ganaug.figures import save_sample_grid
-from ganaug.io import load_checkpoint, save_json, save_npz
+from ganaug.io import load_model, save_json, save_npz
 from ganaug.models import ConditionalGenerator, LeNet5
 from ganaug.params import N_CLASSES, Params
 from ganaug.runtime import resolve_device, seed_everything, to_uint8, to_unit_range
@@ -29,13 +29,9 @@ log = logging.getLogger(__name__)
 
 
 def load_models(generator_path: Path, judge_path: Path, device: torch.device) -> tuple[ConditionalGenerator, LeNet5]:
-    config, weights = load_checkpoint(generator_path, made_by="dvc repro train_gan")
-    generator = ConditionalGenerator(**config)
-    generator.load_state_dict(weights)
-    config, weights = load_checkpoint(judge_path, made_by="dvc repro judge")
-    judge = LeNet5(**config)
-    judge.load_state_dict(weights)
-    return generator.to(device).eval(), judge.to(device).eval()
+    generator = load_model(ConditionalGenerator, generator_path, made_by="dvc repro train_gan")
+    judge = load_model(LeNet5, judge_path, made_by="dvc repro judge")
+    return generator.to(device), judge.to(device)
 
 
 def generate_class(generator, judge, label: int, needed: int, params: Params, rng: torch.Generator):

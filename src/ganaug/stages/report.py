@@ -21,6 +21,22 @@ from ganaug.training.gan import LOG_FIELDS
 RESULT_NUMBERS = ("level", "ratio", "seed", "steps", "accuracy")
 
 
+QUALITY_KEYS = (
+    "tarr_judge", "tarr_reference", "gan_train_accuracy", "real_train_accuracy", "fid", "fid_floor", "fid_accepted",
+    "precision", "precision_floor", "recall", "recall_floor", "density", "coverage", "inception_score",
+    "inception_score_real", "diversity_min", "collapsed_classes", "low_acceptance_classes",
+)
+
+
+def load_json_with(path: Path, made_by: str, keys: tuple[str, ...]) -> dict:
+    """A JSON object with at least ``keys``, or ArtifactError naming the file and what to rerun."""
+    data = load_json(path, made_by=made_by)
+    missing = [k for k in keys if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise ArtifactError(f"{path}: lacks {missing}; rerun `{made_by}`")
+    return data
+
+
 def load_numeric_csv(path: Path, made_by: str, numbers: tuple[str, ...], text: tuple[str, ...] = ()) -> list[dict]:
     """A non-empty CSV with ``numbers`` columns that parse as numbers and ``text`` columns, or ArtifactError."""
     rows = load_csv(path, made_by=made_by, columns=numbers + text)
@@ -34,22 +50,35 @@ def load_numeric_csv(path: Path, made_by: str, numbers: tuple[str, ...], text: t
     return rows
 
 
-def cell_stats(rows: list[dict]) -> dict[tuple[int, str, float], tuple[float, float, int]]:
-    """(level, filter, ratio) -> (mean, std, n seeds); ratio-0 rows count for every filter."""
-    accuracies = defaultdict(list)
+def cell_values(rows: list[dict]) -> dict[tuple[int, str, float], dict[int, float]]:
+    """(level, filter, ratio) -> {seed: accuracy}; ratio-0 (real-only) rows count for every filter."""
+    values = defaultdict(dict)
     filters = sorted({r["filter"] for r in rows if r["filter"] != "none"}) or ["none"]
     for row in rows:
         for name in filters if row["filter"] == "none" else [row["filter"]]:
-            accuracies[int(row["level"]), name, float(row["ratio"])].append(float(row["accuracy"]))
-    return {key: (*mean_std(values), len(values)) for key, values in accuracies.items()}
+            values[int(row["level"]), name, float(row["ratio"])][int(row["seed"])] = float(row["accuracy"])
+    return values
 
 
-def verdict(gain: float, noise: float) -> str:
-    if gain > noise:
+def cell_stats(values) -> dict[tuple[int, str, float], tuple[float, float, int]]:
+    """(level, filter, ratio) -> (mean, std, n seeds)."""
+    return {key: (*mean_std(list(by_seed.values())), len(by_seed)) for key, by_seed in values.items()}
+
+
+def paired_gain(cell: dict[int, float], base: dict[int, float]) -> tuple[float, float]:
+    """Mean and standard error of the per-seed difference from real only (same seed = same init)."""
+    diffs = [cell[seed] - base[seed] for seed in cell if seed in base]
+    mean, std = mean_std(diffs)
+    return mean, std / math.sqrt(len(diffs))
+
+
+def verdict(gain: float, stderr: float) -> str:
+    # Two standard errors of the paired difference: rough with 3 seeds, but honest about noise.
+    if gain > 2 * stderr:
         return "helps"
-    if gain < -noise:
+    if gain < -2 * stderr:
         return "hurts"
-    return "no clear effect (within seed-to-seed spread)"
+    return "no clear effect (within 2 standard errors)"
 
 
 def accuracy_tables(stats, levels: list[int]) -> list[str]:
@@ -65,21 +94,23 @@ def accuracy_tables(stats, levels: list[int]) -> list[str]:
     return lines
 
 
-def findings(stats, levels: list[int]) -> list[str]:
-    """Plain sentences: for each level and filter, the best ratio against real only."""
-    lines = ["## Does synthetic data help?", ""]
+def findings(values, levels: list[int]) -> list[str]:
+    """Plain sentences per level and filter: the best and the worst ratio against real only."""
+    lines = [
+        "## Does synthetic data help?", "",
+        "Gain = mean over seeds of (accuracy with fakes - real-only accuracy with the same seed) ± its standard error.", "",
+    ]
     for level in levels:
-        for name in sorted({f for lv, f, _ in stats if lv == level}):
-            base = stats.get((level, name, 0.0))
-            others = [(r, s) for (lv, f, r), s in stats.items() if lv == level and f == name and r > 0]
-            if base is None or not others:
+        for name in sorted({f for lv, f, _ in values if lv == level}):
+            base = values.get((level, name, 0.0))
+            gains = {r: paired_gain(v, base) for (lv, f, r), v in values.items() if lv == level and f == name and r > 0}
+            if base is None or not gains:
                 continue
-            ratio, best = max(others, key=lambda item: item[1][0])
-            gain, noise = best[0] - base[0], math.hypot(best[1], base[1])
-            lines.append(
-                f"- {level} real images, filter {name}: best ratio {ratio:g} gives {best[0]:.4f} against "
-                f"{base[0]:.4f} real only ({gain:+.4f}; seed spread {noise:.4f}): **{verdict(gain, noise)}**."
-            )
+            best, worst = max(gains, key=lambda r: gains[r][0]), min(gains, key=lambda r: gains[r][0])
+            described = [f"best ratio {best:g}: {gains[best][0]:+.4f} ± {gains[best][1]:.4f}, **{verdict(*gains[best])}**"]
+            if worst != best:
+                described.append(f"worst ratio {worst:g}: {gains[worst][0]:+.4f} ± {gains[worst][1]:.4f}, **{verdict(*gains[worst])}**")
+            lines.append(f"- {level} real images, filter {name}: " + "; ".join(described) + ".")
     return lines + [""]
 
 
@@ -91,9 +122,11 @@ def gan_section(summaries: dict[int, dict], judges: dict[int, dict], grids: dict
         "|---|---|---|---|---|---|",
     ]
     for level, s in summaries.items():
+        short = {c["class"]: c["shortfall"] for c in s["per_class"] if c["shortfall"]}
         lines.append(
             f"| {level} | {judges[level]['test_accuracy']:.4f} | {s['generated']} | {s['tarr']:.4f} | "
-            f"{s['acceptance_rate']:.4f} ({s['threshold']:g}) | {s['shortfall']} |"
+            f"{s['acceptance_rate']:.4f} ({s['threshold']:g}) | {s['shortfall']}"
+            + (f" (per class: {short})" if short else "") + " |"
         )
     lines += [""] + [f"![{level} real images]({grid})" for level, grid in grids.items()] + [""]
     lines += [f"GAN training curves: ![GAN losses]({curves})", ""]
@@ -144,11 +177,15 @@ def run(params: Params, templates: dict[str, str], table_path: Path, csv_path: P
         row for lv, path in paths["results"].items()
         for row in load_numeric_csv(path, f"dvc repro retrain@{lv}", RESULT_NUMBERS, text=("filter",))
     ]
-    summaries = {lv: load_json(p, made_by=f"dvc repro generate@{lv}") for lv, p in paths["summaries"].items()}
-    judges = {lv: load_json(p, made_by=f"dvc repro judge@{lv}") for lv, p in paths["judges"].items()}
-    quality = {lv: load_json(p, made_by=f"dvc repro evaluate@{lv}") for lv, p in paths["quality"].items()}
+    summaries = {
+        lv: load_json_with(p, f"dvc repro generate@{lv}", ("generated", "tarr", "acceptance_rate", "threshold", "shortfall", "per_class"))
+        for lv, p in paths["summaries"].items()
+    }
+    judges = {lv: load_json_with(p, f"dvc repro judge@{lv}", ("test_accuracy",)) for lv, p in paths["judges"].items()}
+    quality = {lv: load_json_with(p, f"dvc repro evaluate@{lv}", QUALITY_KEYS) for lv, p in paths["quality"].items()}
     logs = {lv: load_numeric_csv(p, f"dvc repro train_gan@{lv}", LOG_FIELDS) for lv, p in paths["gan_logs"].items()}
-    stats = cell_stats(rows)
+    values = cell_values(rows)
+    stats = cell_stats(values)
 
     save_csv(csv_path, rows)
     series = defaultdict(list)
@@ -167,7 +204,7 @@ def run(params: Params, templates: dict[str, str], table_path: Path, csv_path: P
         + ", ".join(f"{lv}: {s}" for lv, s in steps.items()) + ".", "",
         f"![accuracy against ratio]({os.path.relpath(accuracy_plot, table_path.parent)})", "",
         *accuracy_tables(stats, levels),
-        *findings(stats, levels),
+        *findings(values, levels),
         *gan_section(summaries, judges, relative, os.path.relpath(gan_plot, table_path.parent)),
         *quality_section(quality, {lv: os.path.relpath(p, table_path.parent) for lv, p in paths["quality_figures"].items()}),
     ]
