@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -45,32 +46,44 @@ def features(model: LeNet5, images: torch.Tensor) -> torch.Tensor:
     return torch.cat([model.features(chunk) for chunk in images.split(4096)])
 
 
-def compare(real: Labelled, other: Labelled, reference: LeNet5, k: int) -> dict[str, float | None]:
+MANIFOLD_KEYS = ("fid", "precision", "recall", "density", "coverage")
+
+
+def compare(real_features: torch.Tensor, other_features: torch.Tensor, k: int) -> dict[str, float | None]:
     """FID and precision/recall/density/coverage of ``other`` against ``real`` (None with too few images)."""
-    if min(len(real.labels), len(other.labels)) <= k:
-        return dict.fromkeys(("fid", "precision", "recall", "density", "coverage"))
-    real_features, other_features = features(reference, real.images), features(reference, other.images)
+    if min(len(real_features), len(other_features)) <= k:
+        return dict.fromkeys(MANIFOLD_KEYS)
     return {"fid": fid(real_features, other_features), **prdc(real_features, other_features, k)}
 
 
-def per_class_rows(level, fakes, fake_sample, real_sample, test_sample, judge_probs, reference_probs, reference, params):
+class Embedded(NamedTuple):
+    features: torch.Tensor  # (N, 84) reference-LeNet features
+    labels: torch.Tensor  # (N,)
+
+    def of_class(self, label: int) -> torch.Tensor:
+        return self.features[self.labels == label]
+
+
+def embed(reference: LeNet5, data: Labelled) -> Embedded:
+    return Embedded(features(reference, data.images), data.labels)
+
+
+def per_class_rows(fakes: Labelled, judge_probs, reference_probs, test: Embedded, fake: Embedded, real: Embedded, params: Params):
+    """Per class: TARR by judge and reference, acceptance, diversity against real, FID (floor) and PRDC."""
     rows = []
     for c in range(N_CLASSES):
         fake_c = fakes.labels == c
-        test_c = Labelled(*(t[test_sample.labels == c] for t in test_sample))
-        fake_s = Labelled(*(t[fake_sample.labels == c] for t in fake_sample))
-        real_s = Labelled(*(t[real_sample.labels == c] for t in real_sample))
-        real_spread = mean_pairwise_distance(features(reference, real_s.images))
-        manifold = compare(test_c, fake_s, reference, params.evaluate.k)
+        test_c, fake_s, real_s = test.of_class(c), fake.of_class(c), real.of_class(c)
+        manifold = compare(test_c, fake_s, params.evaluate.k)
         rows.append({
             "class": c,
             "tarr_judge": round(tarr(judge_probs[fake_c], fakes.labels[fake_c]), 4),
             "tarr_reference": round(tarr(reference_probs[fake_c], fakes.labels[fake_c]), 4),
             "acceptance": round(float((judge_probs[fake_c, c] >= params.filter.threshold).float().mean()), 4),
-            "diversity": round(mean_pairwise_distance(features(reference, fake_s.images)) / max(real_spread, 1e-12), 4),
+            "diversity": round(mean_pairwise_distance(fake_s) / max(mean_pairwise_distance(real_s), 1e-12), 4),
             "fid": _round(manifold["fid"]),
-            "fid_floor": _round(compare(test_c, real_s, reference, params.evaluate.k)["fid"]),
-            **{key: _round(manifold[key]) for key in ("precision", "recall", "density", "coverage")},
+            "fid_floor": _round(compare(test_c, real_s, params.evaluate.k)["fid"]),
+            **{key: _round(manifold[key]) for key in MANIFOLD_KEYS[1:]},
         })
     return rows
 
@@ -103,11 +116,13 @@ def run(
 
     n = min(level, settings.samples, len(fakes.labels))
     test_sample, fake_sample, real_sample = sample(test, n), sample(fakes, n), sample(real, n)
+    test_embedded, fake_embedded, real_embedded = (embed(reference, x) for x in (test_sample, fake_sample, real_sample))
     accepted = Labelled(*(t[torch.as_tensor(arrays["accepted"], device=device)] for t in fakes))
-    rows = per_class_rows(level, fakes, fake_sample, real_sample, test_sample, judge_probs, reference_probs, reference, params)
+    accepted_features = features(reference, sample(accepted, n).images)
+    rows = per_class_rows(fakes, judge_probs, reference_probs, test_embedded, fake_embedded, real_embedded, params)
     gan_train, n_gan_train = gan_train_accuracy(fakes, test, level, params)
-    quality = compare(test_sample, fake_sample, reference, settings.k)
-    floor = compare(test_sample, real_sample, reference, settings.k)
+    quality = compare(test_embedded.features, fake_embedded.features, settings.k)
+    floor = compare(test_embedded.features, real_embedded.features, settings.k)
     collapsed = [r["class"] for r in rows if r["diversity"] < settings.collapse_threshold]
     low_acceptance = [r["class"] for r in rows if r["acceptance"] < settings.acceptance_floor]
     for name, classes in (("diversity below collapse_threshold", collapsed), ("acceptance below floor", low_acceptance)):
@@ -124,7 +139,7 @@ def run(
         "real_train_accuracy": round(accuracy(judge, *test), 4),  # the judge: same LeNet on `level` real images
         **{key: _round(value) for key, value in quality.items()},
         **{f"{key}_floor": _round(value) for key, value in floor.items()},
-        "fid_accepted": _round(compare(test_sample, sample(accepted, n), reference, settings.k)["fid"]),
+        "fid_accepted": _round(fid(test_embedded.features, accepted_features)) if len(accepted_features) > settings.k else None,
         "inception_score": round(inception_score(predict_proba(reference, fake_sample.images)), 4),
         "inception_score_real": round(inception_score(predict_proba(reference, test.images)), 4),
         "diversity_min": min(r["diversity"] for r in rows),
