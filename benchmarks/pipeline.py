@@ -1,11 +1,16 @@
-"""Time the DVC pipeline stage by stage and report the peak memory of each.
+"""Benchmark the pipeline: training throughput, then every stage's wall time and peak memory.
 
-    python benchmarks/pipeline.py            # run what is out of date, in DAG order
-    python benchmarks/pipeline.py --force    # rerun every stage after prepare
+    python benchmarks/pipeline.py --force --json bench.json   # what the README's figures come from
+    python benchmarks/pipeline.py --skip_throughput           # stage timings only, out-of-date stages
+    python benchmarks/pipeline.py --plan plan.json            # write the stage commands, run nothing
+    python benchmarks/pipeline.py --direct plan.json --force  # run them without DVC (a GPU box without it)
 
-Runs ``dvc repro --single-item <stage>`` for each stage in topological order and prints a
-table of wall time and peak resident memory (of the stage's process tree, from wait4),
-then the totals and the machine. Run from the project root with the venv's ``dvc`` on PATH.
+First measures images/s of LeNet-5 and GAN training, the pipeline's way against a bare loop
+(``throughput.py``), then runs ``dvc repro --single-item <stage>`` for each stage in topological
+order and prints its wall time and peak resident memory (of the stage's process tree, from
+wait4), then the totals and the machine. ``--direct`` runs the same stage commands, taken from
+DVC beforehand with ``--plan``, without DVC's hashing and caching. Run from the project root
+with the venv's ``dvc`` and ``ganaug`` on PATH.
 """
 from __future__ import annotations
 
@@ -17,23 +22,28 @@ import subprocess
 import time
 
 import torch
-from dvc.repo import Repo
+
+from throughput import add_arguments, measure, print_throughput
 
 
-def stages_in_order() -> list[str]:
+def planned_stages() -> list[dict]:
+    """Each stage's name and command, in DAG order (ties in dvc.yaml order)."""
     import networkx as nx
+    from dvc.repo import Repo
 
     with Repo() as repo:
         position = {stage.addressing: i for i, stage in enumerate(repo.index.stages)}
-        # DVC's graph points from a stage to the stages it depends on; reverse it, and break
-        # ties in dvc.yaml order so the table reads like the pipeline.
+        # DVC's graph points from a stage to the stages it depends on; reverse it.
         ordered = nx.lexicographical_topological_sort(repo.index.graph.reverse(), key=lambda s: position[s.addressing])
-        return [stage.addressing for stage in ordered]
+        return [{"stage": stage.addressing, "cmd": stage.cmd} for stage in ordered]
 
 
-def run_stage(name: str, force: bool) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS GiB, exit code) of ``dvc repro -s name``."""
-    command = ["dvc", "repro", "--single-item", name] + (["--force"] if force else [])
+def run_stage(stage: dict, force: bool, direct: bool) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS GiB, exit code) of the stage, through DVC or its bare command."""
+    if direct:
+        command = ["bash", "-c", stage["cmd"]]
+    else:
+        command = ["dvc", "repro", "--single-item", stage["stage"]] + (["--force"] if force else [])
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
@@ -41,29 +51,55 @@ def run_stage(name: str, force: bool) -> tuple[float, float, int]:
     return wall, usage.ru_maxrss / 2**20, os.waitstatus_to_exitcode(status)
 
 
+def machine() -> str:
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU only"
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {device}"
+
+
+def run_stages(stages: list[dict], force: bool, direct: bool) -> dict:
+    rows, started = [], time.perf_counter()
+    print(f"{'stage':<18} {'wall s':>8} {'peak GiB':>9}", flush=True)
+    for stage in stages:
+        if direct and stage["stage"] == "prepare" and not force:
+            continue
+        wall, peak, code = run_stage(stage, force=force and stage["stage"] != "prepare", direct=direct)
+        rows.append({"stage": stage["stage"], "wall_s": round(wall, 1), "peak_rss_gib": round(peak, 2)})
+        print(f"{stage['stage']:<18} {wall:>8.1f} {peak:>9.2f}", flush=True)
+        if code != 0:
+            raise SystemExit(f"stage {stage['stage']} failed with exit code {code}")
+    total, peak = time.perf_counter() - started, max(r["peak_rss_gib"] for r in rows)
+    print(f"{'total':<18} {total:>8.1f} {peak:>9.2f}")
+    return {"stages": rows, "total_s": round(total, 1), "peak_rss_gib": peak}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="rerun every stage except prepare")
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--skip_throughput", action="store_true", help="only time the stages")
+    parser.add_argument("--plan", help="write the stage commands to this JSON file and stop")
+    parser.add_argument("--direct", help="run the stage commands in this plan file, without DVC")
+    add_arguments(parser)
     args = parser.parse_args()
 
-    rows, started = [], time.perf_counter()
-    print(f"{'stage':<18} {'wall s':>8} {'peak GiB':>9}", flush=True)
-    for name in stages_in_order():
-        wall, peak, code = run_stage(name, force=args.force and name != "prepare")
-        rows.append({"stage": name, "wall_s": round(wall, 1), "peak_rss_gib": round(peak, 2)})
-        print(f"{name:<18} {wall:>8.1f} {peak:>9.2f}", flush=True)
-        if code != 0:
-            raise SystemExit(f"stage {name} failed with exit code {code}")
-    total = time.perf_counter() - started
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, " + (
-        torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU only"
-    )
-    peak = max(r["peak_rss_gib"] for r in rows)
-    print(f"{'total':<18} {total:>8.1f} {peak:>9.2f}\nmachine: {machine}")
+    if args.plan:
+        with open(args.plan, "w") as out:
+            json.dump(planned_stages(), out, indent=2)
+        return
+    figures = {"machine": machine()}
+    if not args.skip_throughput:
+        figures["throughput"] = measure(args.level, args.steps, args.gan_steps, args.rounds, args.device)
+        print_throughput(figures["throughput"])
+    if args.direct:
+        with open(args.direct) as plan:
+            stages = json.load(plan)
+    else:
+        stages = planned_stages()
+    figures.update(run_stages(stages, args.force, direct=bool(args.direct)))
+    print(f"machine: {figures['machine']}")
     if args.json:
         with open(args.json, "w") as out:
-            json.dump({"stages": rows, "total_s": round(total, 1), "peak_rss_gib": peak, "machine": machine}, out, indent=2)
+            json.dump(figures, out, indent=2)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from ganaug.datasets import Labelled, compose_training_set
+from ganaug.datasets import Labelled, choose_fakes, serve
 from ganaug.params import parse_params
 from ganaug.stages.generate import class_summary, generate_class
 from ganaug.stages.retrain import grid_cells
@@ -20,29 +20,45 @@ def real(n: int) -> Labelled:
     return Labelled(torch.zeros(n, 1, 28, 28), torch.arange(n) % 10)
 
 
+def serve_one(n_real: int, fakes, ratio: float, use_filter: bool):
+    """The training set of one (ratio, filter) request: its images, labels and bookkeeping."""
+    pool, (served,) = serve(real(n_real), fakes, [(ratio, use_filter)])
+    return pool.images[served.rows], pool.labels[served.rows], served
+
+
 def test_fakes_are_class_balanced_and_counted():
-    served = compose_training_set(real(100), make_fakes(20, 1), ratio=0.5, use_filter=False)
+    _, labels, served = serve_one(100, make_fakes(20, 1), ratio=0.5, use_filter=False)
     assert served.n_fake == 50 and served.shortfall == 0
-    fake_labels = served.data.labels[100:]
-    assert torch.bincount(fake_labels, minlength=10).tolist() == [5] * 10
+    assert torch.bincount(labels[100:], minlength=10).tolist() == [5] * 10
 
 
 def test_filter_serves_only_accepted_fakes():
     fakes = make_fakes(20, 2)
-    served = compose_training_set(real(100), fakes, ratio=0.5, use_filter=True)
+    images, _, served = serve_one(100, fakes, ratio=0.5, use_filter=True)
     assert served.n_fake == 50
-    tags = served.data.images[100:, 0, 0, 0].add(1).mul(127.5).round().long().numpy()
+    tags = images[100:, 0, 0, 0].add(1).mul(127.5).round().long().numpy()
     assert fakes["accepted"][tags].all()
 
 
 def test_shortfall_is_reported_not_hidden():
-    served = compose_training_set(real(100), make_fakes(20, 4), ratio=1.0, use_filter=True)
+    _, _, served = serve_one(100, make_fakes(20, 4), ratio=1.0, use_filter=True)
     assert served.n_fake == 50 and served.shortfall == 50  # 5 of 20 accepted per class, 10 wanted
 
 
 def test_ratio_zero_is_real_only():
-    served = compose_training_set(real(100), make_fakes(5, 1), ratio=0.0, use_filter=True)
-    assert served.n_fake == 0 and len(served.data.labels) == 100
+    _, labels, served = serve_one(100, make_fakes(5, 1), ratio=0.0, use_filter=True)
+    assert served.n_fake == 0 and len(labels) == 100
+
+
+def test_a_pool_serves_each_request_its_own_fakes_once():
+    fakes = make_fakes(20, 2)
+    requests = [(0.0, False), (0.5, False), (1.0, False), (0.5, True)]
+    pool, served = serve(real(100), fakes, requests)
+    assert len(pool.labels) == 100 + len(np.unique(np.concatenate([choose_fakes(fakes, 100, r, f)[0] for r, f in requests])))
+    for (ratio, use_filter), one in zip(requests, served):
+        index, _ = choose_fakes(fakes, 100, ratio, use_filter)
+        tags = pool.images[one.rows[100:], 0, 0, 0].add(1).mul(127.5).round().long().numpy()
+        assert (tags == index % 256).all() and (one.rows[:100] == torch.arange(100)).all()
 
 
 class _ConstantJudge(torch.nn.Module):

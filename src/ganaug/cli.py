@@ -11,11 +11,14 @@ import sys
 from pathlib import Path
 
 import click
+import torch
 
 from ganaug.check import FORMATS, compare, load_baseline, load_metrics
 from ganaug.data import DataIntegrityError, SourceUnavailable
 from ganaug.io import ArtifactError
 from ganaug.params import Params, ParamsError, load_params
+
+log = logging.getLogger("ganaug")
 
 USER_ERRORS = (ParamsError, ArtifactError, DataIntegrityError, SourceUnavailable)
 
@@ -37,6 +40,8 @@ def stage(function):
             params = load_params(params_path)
             if "level" in kwargs and kwargs["level"] not in params.prepare.levels:
                 raise ParamsError(f"--level {kwargs['level']}: not in prepare.levels {list(params.prepare.levels)}")
+            # Says whether OMP_NUM_THREADS reached a `dvc queue` worker (see README, Performance).
+            log.info("%s on %d CPU threads", function.__name__.removesuffix("_command"), torch.get_num_threads())
             return function(params, **kwargs)
         except USER_ERRORS as error:
             raise click.ClickException(str(error)) from None

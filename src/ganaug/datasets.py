@@ -59,26 +59,42 @@ def load_full_train(mnist_path: Path, device: torch.device) -> Labelled:
     return to_labelled(mnist["x_train"], mnist["y_train"], device)
 
 
-class TrainingSet(NamedTuple):
-    data: Labelled
-    n_fake: int  # fakes actually served
-    shortfall: int  # fakes asked for but not available (filter too strict)
-
-
-def compose_training_set(real: Labelled, fakes: dict[str, np.ndarray], ratio: float, use_filter: bool) -> TrainingSet:
-    """Real images plus round(ratio * n_real) class-balanced fakes, judge-accepted if ``use_filter``.
+def choose_fakes(fakes: dict[str, np.ndarray], n_real: int, ratio: float, use_filter: bool) -> tuple[np.ndarray, int]:
+    """Indices of round(ratio * n_real) class-balanced fakes, judge-accepted if ``use_filter``; shortfall.
 
     Fakes are taken in generation order, so a smaller ratio's fakes are a subset of a
     larger one's. A class with too few fakes serves what it has and the shortfall is logged
     and returned, never hidden.
     """
-    wanted = per_class_counts(round(ratio * len(real.labels)), N_CLASSES)
+    wanted = per_class_counts(round(ratio * n_real), N_CLASSES)
     chosen = take_per_class(fakes["labels"], wanted, fakes["accepted"] if use_filter else None)
     shortfall = sum(k - len(idx) for k, idx in zip(wanted, chosen))
     if shortfall:
         short = {c: k - len(idx) for c, (k, idx) in enumerate(zip(wanted, chosen)) if k > len(idx)}
         log.warning("ratio %s (filter %s): %d fakes short, per class %s", ratio, use_filter, shortfall, short)
-    chosen = np.concatenate(chosen)
-    fake = to_labelled(fakes["images"][chosen], fakes["labels"][chosen], real.images.device)
-    data = Labelled(torch.cat([real.images, fake.images]), torch.cat([real.labels, fake.labels]))
-    return TrainingSet(data, len(chosen), shortfall)
+    return np.concatenate(chosen), shortfall
+
+
+class Served(NamedTuple):
+    rows: torch.Tensor  # (n,) rows of the pool one model trains on: every real image, then its fakes
+    n_fake: int  # fakes actually served
+    shortfall: int  # fakes asked for but not available (filter too strict)
+
+
+def serve(real: Labelled, fakes: dict[str, np.ndarray], requests: list[tuple[float, bool]]) -> tuple[Labelled, list[Served]]:
+    """One pool of the real images and every fake some (ratio, filter) request uses; each request's rows.
+
+    The pool holds each image once however many models train on it, so a level's whole grid
+    fits in memory as one tensor.
+    """
+    n_real, device = len(real.labels), real.images.device
+    chosen = [choose_fakes(fakes, n_real, ratio, use_filter) for ratio, use_filter in requests]
+    used = np.unique(np.concatenate([np.zeros(0, np.int64)] + [index for index, _ in chosen]))
+    fake = to_labelled(fakes["images"][used], fakes["labels"][used], device)
+    pool = Labelled(torch.cat([real.images, fake.images]), torch.cat([real.labels, fake.labels]))
+    real_rows = np.arange(n_real)
+    served = [
+        Served(torch.as_tensor(np.concatenate([real_rows, n_real + np.searchsorted(used, index)]), device=device), len(index), short)
+        for index, short in chosen
+    ]
+    return pool, served

@@ -26,7 +26,8 @@ from ganaug.metrics.quality import fid, inception_score, mean_pairwise_distance,
 from ganaug.models import LeNet5
 from ganaug.params import N_CLASSES, Params
 from ganaug.runtime import resolve_device, seed_everything
-from ganaug.training.classifier import accuracy, predict_proba, train_lenet
+from ganaug.training.batched import train_lenet_on
+from ganaug.training.classifier import accuracy, predict_proba
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def gan_train_accuracy(fakes: Labelled, test: Labelled, level: int, params: Para
     """GAN-train: LeNet-5 on fakes only (as many as the level has real images), on real test images."""
     served = sample(fakes, level)
     steps = params.classifier.steps_for(level)
-    model = train_lenet(served.images, served.labels, steps, params.classifier, params.seed)
+    model = train_lenet_on(served, steps, params.classifier, params.seed, "GAN-train")
     return accuracy(model, *test), len(served.labels)
 
 

@@ -13,7 +13,7 @@ from ganaug.datasets import load_fakes, load_level, load_test_set
 from ganaug.io import save_json
 from ganaug.params import Params
 from ganaug.runtime import resolve_device, seed_everything
-from ganaug.training.cells import filter_name, train_cell
+from ganaug.training.cells import filter_name, train_cells
 from ganaug.stats import mean_std
 
 
@@ -25,10 +25,10 @@ def run(params: Params, mnist_path: Path, subsets_path: Path, fakes_path: Path, 
     test = load_test_set(mnist_path, device)
     fakes = load_fakes(fakes_path)
     steps = params.classifier.steps_for(level)
-    with_fakes, real_only = [], []
-    for seed in params.experiment.seeds:
-        with_fakes.append(train_cell(real, test, fakes, ratio, use_filter, seed, params.classifier, steps)["accuracy"])
-        real_only.append(train_cell(real, test, fakes, 0.0, None, seed, params.classifier, steps)["accuracy"])
+    seeds = params.experiment.seeds
+    cells = [(ratio, use_filter, seed) for seed in seeds] + [(0.0, None, seed) for seed in seeds]
+    rows = train_cells(real, test, fakes, cells, params.classifier, steps, "experiment")
+    with_fakes, real_only = [r["accuracy"] for r in rows[: len(seeds)]], [r["accuracy"] for r in rows[len(seeds):]]
     (mean, std), (real_mean, real_std) = mean_std(with_fakes), mean_std(real_only)
     metrics = {
         "scarcity": level,

@@ -10,7 +10,8 @@ from ganaug.datasets import load_level, load_test_set
 from ganaug.io import save_checkpoint, save_json
 from ganaug.params import N_CLASSES, Params
 from ganaug.runtime import resolve_device, seed_everything
-from ganaug.training.classifier import accuracy, train_lenet
+from ganaug.training.batched import train_lenet_on
+from ganaug.training.classifier import accuracy
 
 
 def run(params: Params, level: int, mnist_path: Path, subsets_path: Path, judge_path: Path, metrics_path: Path) -> None:
@@ -18,7 +19,7 @@ def run(params: Params, level: int, mnist_path: Path, subsets_path: Path, judge_
     device = resolve_device(params.device)
     real = load_level(mnist_path, subsets_path, level, device)
     steps = params.classifier.steps_for(level)
-    model = train_lenet(real.images, real.labels, steps, params.classifier, params.seed)
+    model = train_lenet_on(real, steps, params.classifier, params.seed, "judge")
     test_accuracy = accuracy(model, *load_test_set(mnist_path, device))
     save_checkpoint(judge_path, model.cpu().state_dict(), {"n_classes": N_CLASSES})
     save_json(metrics_path, {"level": level, "steps": steps, "test_accuracy": round(test_accuracy, 4)})

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tqdm import tqdm
-
 from ganaug.datasets import load_fakes, load_level, load_test_set
 from ganaug.io import save_csv
 from ganaug.params import Params
 from ganaug.runtime import resolve_device, seed_everything
-from ganaug.training.cells import train_cell
+from ganaug.training.cells import train_cells
 
 
 def grid_cells(params: Params) -> list[tuple[float, bool | None]]:
@@ -33,8 +31,5 @@ def run(params: Params, level: int, mnist_path: Path, subsets_path: Path, fakes_
     test = load_test_set(mnist_path, device)
     fakes = load_fakes(fakes_path)
     steps = params.classifier.steps_for(level)
-    jobs = [(ratio, f, seed) for ratio, f in grid_cells(params) for seed in params.grid.seeds]
-    rows = []
-    for ratio, use_filter, seed in tqdm(jobs, desc=f"retrain@{level}", unit="model", disable=None):
-        rows.append(train_cell(real, test, fakes, ratio, use_filter, seed, params.classifier, steps))
-    save_csv(results_path, rows)
+    cells = [(ratio, f, seed) for ratio, f in grid_cells(params) for seed in params.grid.seeds]
+    save_csv(results_path, train_cells(real, test, fakes, cells, params.classifier, steps, f"retrain@{level}"))

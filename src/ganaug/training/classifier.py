@@ -12,6 +12,21 @@ from ganaug.models import LeNet5
 from ganaug.params import ClassifierParams
 
 
+def draw_batches(n: int, steps: int, batch_size: int, seed: int, device: torch.device) -> torch.Tensor:
+    """Indices (steps, batch_size) into n training images, drawn up front from ``seed``.
+
+    One draw for the whole run instead of one per step: on a GPU, a kernel launch per step
+    and model would cost more than the step itself.
+    """
+    generator = torch.Generator(device=device).manual_seed(seed)
+    return torch.randint(n, (steps, batch_size), generator=generator, device=device)
+
+
+def adam(parameters, recipe: ClassifierParams, device: torch.device) -> torch.optim.Adam:
+    """Adam as both training paths use it; fused into one kernel per step on a GPU."""
+    return torch.optim.Adam(parameters, lr=recipe.lr, weight_decay=recipe.weight_decay, fused=device.type == "cuda")
+
+
 def train_lenet(
     images: torch.Tensor,
     labels: torch.Tensor,
@@ -19,19 +34,21 @@ def train_lenet(
     recipe: ClassifierParams,
     seed: int,
 ) -> LeNet5:
-    """Train a fresh LeNet-5 for exactly ``steps`` Adam steps on a one-cycle schedule.
+    """Train a fresh LeNet-5 for exactly ``steps`` Adam steps on a one-cycle schedule: the one-model loop.
+
+    The pipeline trains its classifiers with ``batched.train_lenets``, which gives the same
+    models; this loop is the reference it is tested and benchmarked against.
 
     ``images`` (N, 1, 28, 28) in [-1, 1] and ``labels`` (N,) live on the training device.
     The seed fixes both the initial weights and the batch order.
     """
     torch.manual_seed(seed)
     model = LeNet5().to(images.device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+    optimizer = adam(model.parameters(), recipe, images.device)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=steps)
-    batches = torch.Generator(device=images.device).manual_seed(seed)
+    batches = draw_batches(len(images), steps, recipe.batch_size, seed, images.device)
     model.train()
-    for _ in range(steps):
-        index = torch.randint(len(images), (recipe.batch_size,), generator=batches, device=images.device)
+    for index in batches:
         loss = F.cross_entropy(model(images[index]), labels[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

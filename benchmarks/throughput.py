@@ -1,0 +1,154 @@
+"""Training throughput: the pipeline's way against a bare loop, on the same data in the same run.
+
+    python benchmarks/throughput.py                 # level 1000, 200 LeNet steps, 200 GAN steps, 3 rounds
+    python benchmarks/throughput.py --level 500 --steps 100 --device cpu
+
+LeNet-5: every cell of the retrain grid at ``--level`` (real images plus that level's fakes,
+when ``generate`` has made them), trained the pipeline's way (``train_lenets``: the cells as
+batched models) and by the bare one-model loop (``train_lenet``: one model after another).
+GAN: ``train_gan`` against a bare loop of the same architecture, loss and batch size.
+Images/s counts training images consumed per second; each side's best of ``--rounds``
+alternating runs counts. Run from the project root after
+``dvc repro prepare``; it reads the prepared data and writes nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ganaug.datasets import load_fakes, load_level, serve
+from ganaug.models import ConditionalDiscriminator, ConditionalGenerator
+from ganaug.params import N_CLASSES, Params, load_params
+from ganaug.runtime import resolve_device
+from ganaug.stages.retrain import grid_cells
+from ganaug.training.batched import train_lenets
+from ganaug.training.classifier import train_lenet
+from ganaug.training.gan import train_gan
+
+MNIST, SUBSETS, FAKES = Path("data/prepared/mnist.npz"), Path("data/prepared/subsets.npz"), "data/levels/{}/fakes.npz"
+BARE_MODELS = 6  # cells the bare loop trains per round
+
+
+def timed(work: Callable[[], object], device: torch.device) -> float:
+    """Wall seconds of ``work()``, waiting for queued GPU kernels on both sides."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    work()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def compare(bare: Callable[[], object], pipeline: Callable[[], object], bare_images: int, pipeline_images: int,
+            device: torch.device, rounds: int) -> dict:
+    """Best images/s of each side over ``rounds`` alternating runs: shared machines drift, and
+    alternating keeps a slow minute from landing on one side only."""
+    bare_s, pipeline_s = [], []
+    for _ in range(rounds):
+        bare_s.append(timed(bare, device))
+        pipeline_s.append(timed(pipeline, device))
+    bare_rate, pipeline_rate = bare_images / min(bare_s), pipeline_images / min(pipeline_s)
+    return {"bare_images_per_s": round(bare_rate), "pipeline_images_per_s": round(pipeline_rate),
+            "speedup": round(pipeline_rate / bare_rate, 2), "rounds": rounds}
+
+
+def lenet_throughput(params: Params, level: int, steps: int, device: torch.device, rounds: int) -> dict:
+    """Images/s of the retrain grid's cells at ``level``: batched (pipeline) and one by one (bare)."""
+    real = load_level(MNIST, SUBSETS, level, device)
+    fakes_path = Path(FAKES.format(level))
+    if fakes_path.exists():
+        cells = [(r, f, s) for r, f in grid_cells(params) for s in params.grid.seeds]
+        pool, served = serve(real, load_fakes(fakes_path), [(r, bool(f)) for r, f, _ in cells])
+        rows, seeds = [s.rows for s in served], [s for *_, s in cells]
+    else:  # no fakes yet: as many real-only models, the same work per step
+        seeds = list(range(len(grid_cells(params)) * len(params.grid.seeds)))
+        pool, rows = real, [torch.arange(level, device=device)] * len(seeds)
+    recipe = params.classifier
+    # The bare loop trains models one after another at a steady rate, so a spread of a few
+    # cells gives its images/s; the pipeline trains the whole grid, as the retrain stage does.
+    sample = list(range(0, len(seeds), max(1, len(seeds) // BARE_MODELS)))[:BARE_MODELS]
+
+    def bare():
+        for k in sample:
+            train_lenet(pool.images[rows[k]], pool.labels[rows[k]], steps, recipe, seeds[k])
+
+    train_lenets(pool, rows[:2], seeds[:2], 5, recipe)  # warm up kernels and allocators
+    figures = compare(bare, lambda: train_lenets(pool, rows, seeds, steps, recipe),
+                      len(sample) * steps * recipe.batch_size, len(seeds) * steps * recipe.batch_size, device, rounds)
+    return {"models": len(seeds), "bare_models": len(sample), "steps": steps, **figures}
+
+
+def bare_gan(real_images: torch.Tensor, real_labels: torch.Tensor, params, seed: int) -> None:
+    """The textbook conditional GAN loop: same models, optimizers, loss and batches; nothing else."""
+    device = real_images.device
+    torch.manual_seed(seed)
+    generator = ConditionalGenerator(params.latent_dim, params.channels, N_CLASSES).to(device)
+    discriminator = ConditionalDiscriminator(params.channels, N_CLASSES).to(device)
+    g_opt = torch.optim.Adam(generator.parameters(), lr=params.lr_generator, betas=(params.beta1, 0.999))
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=params.lr_discriminator, betas=(params.beta1, 0.999))
+    bce, b = F.binary_cross_entropy_with_logits, params.batch_size
+    for _ in range(params.steps):
+        for _ in range(params.dstep):
+            index = torch.randint(len(real_images), (b,), device=device)
+            labels = real_labels[index]
+            fake = generator(torch.randn(b, params.latent_dim, device=device), labels)
+            real_logits, fake_logits = discriminator(real_images[index], labels), discriminator(fake.detach(), labels)
+            d_loss = bce(real_logits, torch.full_like(real_logits, params.real_label)) + bce(fake_logits, torch.zeros_like(fake_logits))
+            d_opt.zero_grad()
+            d_loss.backward()
+            d_opt.step()
+        labels = torch.randint(N_CLASSES, (b,), device=device)
+        fake_logits = discriminator(generator(torch.randn(b, params.latent_dim, device=device), labels), labels)
+        g_loss = bce(fake_logits, torch.ones_like(fake_logits))
+        g_opt.zero_grad()
+        g_loss.backward()
+        g_opt.step()
+
+
+def gan_throughput(params: Params, level: int, steps: int, device: torch.device, rounds: int) -> dict:
+    """Real images/s through the discriminator: ``train_gan`` (pipeline) and the bare loop."""
+    real = load_level(MNIST, SUBSETS, level, device)
+    recipe = dataclasses.replace(params.train_gan, steps=steps, log_every=min(steps, params.train_gan.log_every))
+    images = steps * recipe.dstep * recipe.batch_size
+    train_gan(real.images, real.labels, dataclasses.replace(recipe, steps=5), params.seed)  # warm up
+    figures = compare(lambda: bare_gan(real.images, real.labels, recipe, params.seed),
+                      lambda: train_gan(real.images, real.labels, recipe, params.seed), images, images, device, rounds)
+    return {"steps": steps, **figures}
+
+
+def measure(level: int, steps: int, gan_steps: int, rounds: int, device_name: str | None = None) -> dict:
+    params = load_params("params.yaml")
+    device = resolve_device(device_name or params.device)
+    return {"device": str(device), "threads": torch.get_num_threads(), "level": level,
+            "lenet": lenet_throughput(params, level, steps, device, rounds),
+            "gan": gan_throughput(params, level, gan_steps, device, rounds)}
+
+
+def print_throughput(figures: dict) -> None:
+    print(f"throughput at {figures['level']} real images on {figures['device']} ({figures['threads']} threads)")
+    print(f"{'training':<10} {'bare img/s':>11} {'pipeline img/s':>15} {'ratio':>6}")
+    for name in ("lenet", "gan"):
+        row = figures[name]
+        print(f"{name:<10} {row['bare_images_per_s']:>11} {row['pipeline_images_per_s']:>15} {row['speedup']:>5}x", flush=True)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--level", type=int, default=1000, help="scarcity level whose data and grid are used")
+    parser.add_argument("--steps", type=int, default=200, help="LeNet steps per model")
+    parser.add_argument("--gan_steps", type=int, default=200, help="GAN generator steps")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating timed runs of each side; the best counts")
+    parser.add_argument("--device", default=None, help="cpu / cuda / auto (default: params.yaml)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args()
+    print_throughput(measure(args.level, args.steps, args.gan_steps, args.rounds, args.device))

@@ -1,0 +1,141 @@
+"""Train many LeNet-5s at once, as one batched model: the pipeline's way to train classifiers.
+
+Every classifier of a stage (the ratios x filters x seeds of a level, say) takes the same
+number of steps, so they can step together. Their weights are stacked along a model axis
+(``torch.func.stack_module_state``) and one forward pass runs model k on its own batch:
+convolutions become grouped convolutions with one group per model, in channels-last layout,
+and linear layers batched matrix products. On 2 CPU cores that trains about twice the images/s
+of one model at a time (``benchmarks/speed.py``); on a GPU it fills the device.
+
+Model k starts from the weights and draws the batches that the one-model loop
+(``classifier.train_lenet``) would give it for its seed, and Adam and the one-cycle schedule
+act element by element, so both paths train the same models up to floating-point rounding
+(``tests/test_batched.py``).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.func import stack_module_state
+from tqdm import tqdm
+
+from ganaug.datasets import Labelled
+from ganaug.models import LeNet5
+from ganaug.params import ClassifierParams
+from ganaug.training.classifier import adam, draw_batches
+
+# Most models per batched group on CPU: throughput per core stops growing at about 8-11 models
+# (grouped convolutions with many groups stop fitting in cache). A GPU takes every model at once.
+CPU_GROUP = 11
+
+Params = dict[str, torch.Tensor]
+
+
+def stacked_lenets(seeds: Sequence[int], device: torch.device) -> Params:
+    """LeNet-5 weights stacked on a leading model axis, model k initialised as seed k would be."""
+    models = []
+    for seed in seeds:
+        torch.manual_seed(seed)  # the one-model loop seeds the same way before building its model
+        models.append(LeNet5())
+    weights, _ = stack_module_state(models)  # LeNet-5 has no buffers
+    return {name: w.detach().to(device).requires_grad_() for name, w in weights.items()}
+
+
+def batched_forward(weights: Params, images: torch.Tensor) -> torch.Tensor:
+    """Logits (K, B, classes) of K LeNet-5s; model k sees ``images[:, k]``, images (B, K, 28, 28).
+
+    Max pooling comes before ReLU here: the two commute, and pooling first halves the work.
+    """
+    k, b = images.shape[1], images.shape[0]
+    h = images.contiguous(memory_format=torch.channels_last)
+    h = F.conv2d(h, weights["features.0.weight"].flatten(0, 1), weights["features.0.bias"].flatten(), padding=2, groups=k)
+    h = F.relu(F.max_pool2d(h, 2))  # (B, K*6, 14, 14)
+    h = F.conv2d(h, weights["features.3.weight"].flatten(0, 1), weights["features.3.bias"].flatten(), groups=k)
+    h = F.relu(F.max_pool2d(h, 2))  # (B, K*16, 5, 5), stored as (B, 5, 5, K, 16)
+    # Flatten each model's features in the stored (h, w, c) order and permute the first linear
+    # layer's (c, h, w) columns to match: a small copy of weights instead of activations.
+    h = h.permute(0, 2, 3, 1).reshape(b, 25, k, 16).permute(2, 0, 1, 3).reshape(k, b, 400)
+    w1 = weights["features.7.weight"].unflatten(2, (16, 25)).transpose(2, 3).flatten(2)
+    h = F.relu(torch.baddbmm(weights["features.7.bias"].unsqueeze(1), h, w1.transpose(1, 2)))  # (K, B, 120)
+    h = F.relu(torch.baddbmm(weights["features.9.bias"].unsqueeze(1), h, weights["features.9.weight"].transpose(1, 2)))
+    return torch.baddbmm(weights["classifier.bias"].unsqueeze(1), h, weights["classifier.weight"].transpose(1, 2))
+
+
+def unstack(weights: Params, k: int) -> LeNet5:
+    """Model k of a stack as a plain LeNet-5 in eval mode."""
+    model = LeNet5().to(weights["classifier.bias"].device)
+    model.load_state_dict({name: w[k].detach() for name, w in weights.items()})
+    return model.eval()
+
+
+def _train_group(weights: Params, pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[int], steps: int,
+                 recipe: ClassifierParams, bar: tqdm, threads: int) -> None:
+    """Train the stacked ``weights`` in place; ``threads`` intra-op threads for this group."""
+    if threads:
+        torch.set_num_threads(threads)
+    device = pool.images.device
+    optimizer = adam(weights.values(), recipe, device)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=steps)
+    # Model k's batches as rows of the pool: (steps, B, K).
+    batches = torch.stack([r[draw_batches(len(r), steps, recipe.batch_size, seed, device)] for r, seed in zip(rows, seeds)], dim=2)
+    images = pool.images.flatten(0, 1)  # (P, 28, 28)
+    for index in batches:  # (B, K)
+        logits = batched_forward(weights, images[index])
+        # Sum of each model's mean loss: model k's gradient is its own loss's gradient.
+        loss = F.cross_entropy(logits.flatten(0, 1), pool.labels[index].t().flatten(), reduction="sum") / recipe.batch_size
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        bar.update()
+
+
+def cpu_groups(n_models: int, threads: int) -> list[np.ndarray]:
+    """Split models into groups of at most CPU_GROUP, at least one per thread, a multiple of the threads.
+
+    On CPU each group trains on its own core with one thread: small convolutions scale poorly
+    across threads, and two single-threaded groups side by side train about 1.4x the images/s
+    of one group on two threads (2 cores, benchmarks/throughput.py).
+    """
+    workers = max(1, min(threads, n_models))
+    n_groups = max(math.ceil(n_models / CPU_GROUP), workers)
+    n_groups = workers * math.ceil(n_groups / workers)
+    return [g for g in np.array_split(np.arange(n_models), min(n_groups, n_models)) if len(g)]
+
+
+def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[int], steps: int,
+                 recipe: ClassifierParams, desc: str = "LeNet-5") -> list[LeNet5]:
+    """Train one fresh LeNet-5 per (rows, seed) for exactly ``steps`` Adam steps; in that order.
+
+    ``pool`` holds every image any model trains on, (P, 1, 28, 28) in [-1, 1], on the training
+    device; model k trains on ``pool[rows[k]]`` with batches and initial weights from ``seeds[k]``.
+    A GPU trains all models as one group; a CPU trains groups side by side, one per thread.
+    """
+    if len(rows) != len(seeds):
+        raise ValueError(f"{len(rows)} row sets for {len(seeds)} seeds")
+    device, threads = pool.images.device, torch.get_num_threads()
+    groups = [np.arange(len(seeds))] if device.type == "cuda" else cpu_groups(len(seeds), threads)
+    parallel = len(groups) > 1 and device.type == "cpu" and threads > 1
+    # Initial weights are drawn here, in order: torch's global generator is not thread-safe.
+    weights = [stacked_lenets([seeds[i] for i in g], device) for g in groups]
+    jobs = [(w, pool, [rows[i] for i in g], [seeds[i] for i in g], steps, recipe) for w, g in zip(weights, groups)]
+    with tqdm(total=steps * len(groups), desc=desc, unit="step", disable=None, leave=False) as bar:
+        if parallel:
+            with ThreadPoolExecutor(min(threads, len(groups))) as executor:
+                list(executor.map(lambda job: _train_group(*job, bar, threads=1), jobs))
+            torch.set_num_threads(threads)
+        else:
+            for job in jobs:
+                _train_group(*job, bar, threads=0)
+    return [unstack(w, k) for w, g in zip(weights, groups) for k in range(len(g))]
+
+
+def train_lenet_on(data: Labelled, steps: int, recipe: ClassifierParams, seed: int, desc: str = "LeNet-5") -> LeNet5:
+    """One LeNet-5 on all of ``data``, the pipeline's way (the judge, the reference, GAN-train)."""
+    rows = torch.arange(len(data.labels), device=data.labels.device)
+    return train_lenets(data, [rows], [seed], steps, recipe, desc)[0]
