@@ -190,3 +190,12 @@ def test_results_json_missing_a_key_is_named(tmp_path):
     path.write_text('{"level": 500}')
     with pytest.raises(ArtifactError, match=r"judge.json: lacks \['test_accuracy'\]; rerun `dvc repro judge@500`"):
         load_json_with(path, "dvc repro judge@500", ("test_accuracy",))
+
+
+def test_same_weights_give_the_same_checkpoint_bytes(tmp_path):
+    # DVC hashes outputs: a checkpoint must not embed its random temporary file name.
+    weights = {"w": torch.arange(6.0)}
+    first, second = tmp_path / "a.pt", tmp_path / "b.pt"
+    save_checkpoint(first, weights, {"n_classes": 10})
+    save_checkpoint(second, weights, {"n_classes": 10})
+    assert first.read_bytes() == second.read_bytes()

@@ -124,7 +124,10 @@ def save_checkpoint(path: str | Path, state_dict: dict, config: dict) -> None:
     """Save weights with the integer config needed to rebuild the model."""
     with atomic_path(path) as tmp:
         try:
-            torch.save({"config": config, "state_dict": state_dict}, tmp)
+            # Through a file object, so the archive's inner folder is "archive" rather than the
+            # random temporary name: the same weights then give the same bytes (and DVC hash).
+            with open(tmp, "wb") as handle:
+                torch.save({"config": config, "state_dict": state_dict}, handle)
         except RuntimeError as error:  # torch reports a full disk as RuntimeError, not OSError
             raise OSError(str(error).splitlines()[0]) from None
 

@@ -1,16 +1,18 @@
-"""Train many LeNet-5s at once, as one batched model: the pipeline's way to train classifiers.
+"""Train many LeNet-5s at once, as batched models: the pipeline's way to train classifiers.
 
 Every classifier of a stage (the ratios x filters x seeds of a level, say) takes the same
 number of steps, so they can step together. Their weights are stacked along a model axis
 (``torch.func.stack_module_state``) and one forward pass runs model k on its own batch:
 convolutions become grouped convolutions with one group per model, in channels-last layout,
-and linear layers batched matrix products. On 2 CPU cores that trains about twice the images/s
-of one model at a time (``benchmarks/speed.py``); on a GPU it fills the device.
+and linear layers batched matrix products. A GPU trains all of a stage's models as one group;
+a CPU trains groups side by side, one single-threaded group per core. On 2 CPU cores that is
+about 2x the images/s of the one-model loop (``benchmarks/throughput.py``).
 
 Model k starts from the weights and draws the batches that the one-model loop
 (``classifier.train_lenet``) would give it for its seed, and Adam and the one-cycle schedule
 act element by element, so both paths train the same models up to floating-point rounding
-(``tests/test_batched.py``).
+(``tests/test_batched.py``; on CUDA with TF32 off, as cuDNN's default TF32 rounds differently
+for grouped and plain convolutions).
 """
 from __future__ import annotations
 
