@@ -100,7 +100,8 @@ def bare_gan(real_images: torch.Tensor, real_labels: torch.Tensor, params, seed:
             labels = real_labels[index]
             fake = generator(torch.randn(b, params.latent_dim, device=device), labels)
             real_logits, fake_logits = discriminator(real_images[index], labels), discriminator(fake.detach(), labels)
-            d_loss = bce(real_logits, torch.full_like(real_logits, params.real_label)) + bce(fake_logits, torch.zeros_like(fake_logits))
+            real_target = torch.full_like(real_logits, params.real_label)
+            d_loss = bce(real_logits, real_target) + bce(fake_logits, torch.zeros_like(fake_logits))
             d_opt.zero_grad()
             d_loss.backward()
             d_opt.step()
@@ -136,7 +137,8 @@ def print_throughput(figures: dict) -> None:
     print(f"{'training':<10} {'bare img/s':>11} {'pipeline img/s':>15} {'ratio':>6}")
     for name in ("lenet", "gan"):
         row = figures[name]
-        print(f"{name:<10} {row['bare_images_per_s']:>11} {row['pipeline_images_per_s']:>15} {row['speedup']:>5}x", flush=True)
+        bare, pipeline = row["bare_images_per_s"], row["pipeline_images_per_s"]
+        print(f"{name:<10} {bare:>11} {pipeline:>15} {row['speedup']:>5}x", flush=True)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,4 +1,6 @@
 """The batched path trains the same LeNet-5s as the one-model loop, up to floating-point rounding."""
+import dataclasses
+
 import pytest
 import torch
 
@@ -31,14 +33,32 @@ def test_batched_forward_is_each_model_on_its_own_images():
         torch.testing.assert_close(unstack(weights, k)(images[:, k : k + 1]), expected, atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.parametrize("group", [2, 11])  # 2: the three models train in two batched groups
-def test_batched_training_matches_the_one_model_loop(pool, monkeypatch, group):
+@pytest.fixture
+def threads(monkeypatch):
+    """Pretend the machine has a given number of threads; restore the real count afterwards."""
+    real = torch.get_num_threads()
+
+    def pin(n: int) -> None:
+        monkeypatch.setattr(torch, "get_num_threads", lambda: n)
+
+    yield pin
+    torch.set_num_threads(real)
+
+
+@pytest.mark.parametrize(("n_threads", "group", "weight_decay"), [
+    (1, 11, 0.0),  # one group of three models, trained in turn on one thread
+    (2, 11, 0.0),  # two groups (2 + 1 models) side by side, one thread each
+    (2, 2, 0.5),  # weight decay: the loss must be each model's own mean, not scaled by K
+])
+def test_batched_training_matches_the_one_model_loop(pool, monkeypatch, threads, n_threads, group, weight_decay):
+    threads(n_threads)
     monkeypatch.setattr(batched, "CPU_GROUP", group)
+    recipe = dataclasses.replace(RECIPE, weight_decay=weight_decay)
     rows = [torch.arange(300), torch.arange(100, 250), torch.arange(0, 300, 2)]
     seeds = [0, 5, 5]  # equal seeds on different rows must still give different models
-    models = train_lenets(pool, rows, seeds, steps=25, recipe=RECIPE)
+    models = train_lenets(pool, rows, seeds, steps=25, recipe=recipe)
     for model, r, seed in zip(models, rows, seeds):
-        expected = train_lenet(pool.images[r], pool.labels[r], 25, RECIPE, seed)
+        expected = train_lenet(pool.images[r], pool.labels[r], 25, recipe, seed)
         for name, weight in expected.state_dict().items():
             torch.testing.assert_close(model.state_dict()[name], weight, atol=2e-4, rtol=1e-3, msg=name)
     assert not torch.equal(models[1].classifier.weight, models[2].classifier.weight)

@@ -6,13 +6,15 @@ number of steps, so they can step together. Their weights are stacked along a mo
 convolutions become grouped convolutions with one group per model, in channels-last layout,
 and linear layers batched matrix products. A GPU trains all of a stage's models as one group;
 a CPU trains groups side by side, one single-threaded group per core. On 2 CPU cores that is
-about 2x the images/s of the one-model loop (``benchmarks/throughput.py``).
+1.7x to 2.1x the images/s of the one-model loop (``benchmarks/throughput.py``).
 
 Model k starts from the weights and draws the batches that the one-model loop
 (``classifier.train_lenet``) would give it for its seed, and Adam and the one-cycle schedule
 act element by element, so both paths train the same models up to floating-point rounding
 (``tests/test_batched.py``; on CUDA with TF32 off, as cuDNN's default TF32 rounds differently
-for grouped and plain convolutions).
+for grouped and plain convolutions). How models are grouped and how many threads a group
+gets change the rounding too, so on CPU the numbers are reproducible for a given thread
+count: `OMP_NUM_THREADS=1` gives results that differ in the last digits.
 """
 from __future__ import annotations
 
@@ -60,7 +62,7 @@ def batched_forward(weights: Params, images: torch.Tensor) -> torch.Tensor:
     h = F.conv2d(h, weights["features.3.weight"].flatten(0, 1), weights["features.3.bias"].flatten(), groups=k)
     h = F.relu(F.max_pool2d(h, 2))  # (B, K*16, 5, 5), stored as (B, 5, 5, K, 16)
     # Flatten each model's features in the stored (h, w, c) order and permute the first linear
-    # layer's (c, h, w) columns to match: a small copy of weights instead of activations.
+    # layer's (c, h, w) columns to match, rather than converting the activations back to NCHW.
     h = h.permute(0, 2, 3, 1).reshape(b, 25, k, 16).permute(2, 0, 1, 3).reshape(k, b, 400)
     w1 = weights["features.7.weight"].unflatten(2, (16, 25)).transpose(2, 3).flatten(2)
     h = F.relu(torch.baddbmm(weights["features.7.bias"].unsqueeze(1), h, w1.transpose(1, 2)))  # (K, B, 120)
@@ -128,9 +130,11 @@ def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[i
     jobs = [(w, pool, [rows[i] for i in g], [seeds[i] for i in g], steps, recipe) for w, g in zip(weights, groups)]
     with tqdm(total=steps * len(groups), desc=desc, unit="step", disable=None, leave=False) as bar:
         if parallel:
-            with ThreadPoolExecutor(min(threads, len(groups))) as executor:
-                list(executor.map(lambda job: _train_group(*job, bar, threads=1), jobs))
-            torch.set_num_threads(threads)
+            try:
+                with ThreadPoolExecutor(min(threads, len(groups))) as executor:
+                    list(executor.map(lambda job: _train_group(*job, bar, threads=1), jobs))
+            finally:
+                torch.set_num_threads(threads)
         else:
             for job in jobs:
                 _train_group(*job, bar, threads=0)
