@@ -1,13 +1,14 @@
 # Two entry points on a fresh machine with Python 3.11 (see README):
 #   make repro   set up .venv if needed, then `dvc repro` the default params
 #   make test    set up .venv if needed, then run the whole test suite
-# and `make bench`: throughput and a forced, timed run of every stage (README, Performance)
+# and `make bench`: throughput and a forced, timed run of every stage (README, Performance);
+# `make compare`: the GAN configurations side by side (compare/dvc.yaml; README, GAN zoo)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install repro test bench clean-venv
+.PHONY: install repro test bench compare clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	PATH="$(BIN):$$PATH" python benchmarks/pipeline.py --force --json reports/benchmark.json
+
+compare: $(STAMP)
+	PATH="$(BIN):$$PATH" dvc repro compare/dvc.yaml
 
 clean-venv:
 	rm -rf $(VENV)

@@ -29,7 +29,7 @@ from throughput import add_arguments, measure, print_throughput
 
 
 def planned_stages() -> list[dict]:
-    """Each stage's name and command, in DAG order (ties in dvc.yaml order)."""
+    """Each stage of the default pipeline (dvc.yaml, not compare/dvc.yaml): name and command, in DAG order."""
     import networkx as nx
     from dvc.repo import Repo
 
@@ -37,7 +37,8 @@ def planned_stages() -> list[dict]:
         position = {stage.addressing: i for i, stage in enumerate(repo.index.stages)}
         # DVC's graph points from a stage to the stages it depends on; reverse it.
         ordered = nx.lexicographical_topological_sort(repo.index.graph.reverse(), key=lambda s: position[s.addressing])
-        return [{"stage": stage.addressing, "cmd": stage.cmd} for stage in ordered]
+        # Stages of another dvc.yaml are addressed "path/dvc.yaml:name"; `dvc repro` runs only the root's.
+        return [{"stage": stage.addressing, "cmd": stage.cmd} for stage in ordered if ":" not in stage.addressing]
 
 
 def tree_rss(process: psutil.Process) -> int:

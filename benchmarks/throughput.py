@@ -92,8 +92,8 @@ def bare_gan(real_images: torch.Tensor, real_labels: torch.Tensor, params, seed:
     """The textbook conditional GAN loop: same models, optimizers, loss and batches; nothing else."""
     device = real_images.device
     torch.manual_seed(seed)
-    generator = ConditionalGenerator(params.latent_dim, params.channels, N_CLASSES).to(device)
-    discriminator = ConditionalDiscriminator(params.channels, N_CLASSES).to(device)
+    generator = ConditionalGenerator(params.latent_dim, params.widths("generator"), N_CLASSES).to(device)
+    discriminator = ConditionalDiscriminator(params.widths("discriminator"), N_CLASSES).to(device)
     g_opt = torch.optim.Adam(generator.parameters(), lr=params.lr_generator, betas=(params.beta1, 0.999))
     d_opt = torch.optim.Adam(discriminator.parameters(), lr=params.lr_discriminator, betas=(params.beta1, 0.999))
     bce, b = F.binary_cross_entropy_with_logits, params.batch_size

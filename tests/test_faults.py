@@ -42,6 +42,8 @@ def _wrong(hint):
         return "not a list"
     if typing.get_origin(hint) is dict:
         return "not a mapping"
+    if type(None) in typing.get_args(hint):  # optional: None is allowed, the wrong type still is not
+        (hint,) = [a for a in typing.get_args(hint) if a is not type(None)]
     return WRONG_TYPE[hint]
 
 

@@ -81,7 +81,7 @@ class _ConstantJudge(torch.nn.Module):
 
 
 class _Generator(torch.nn.Module):
-    latent_dim = 2
+    latent_dim, latent, output = 2, "gaussian", "tanh"  # what sampling reads
 
     def __init__(self):
         super().__init__()

@@ -14,14 +14,15 @@ from ganaug import losses
 from ganaug.datasets import to_labelled
 from ganaug.params import LOSS_NAMES, parse_params
 from ganaug.training import gan
-from ganaug.training.gan import TrainingDiverged, train_gan, warn_if_discriminator_wins
+from ganaug.training.gan import TrainingDiverged, train_gan
+from ganaug.training.gan_health import warn_if_discriminator_wins
 from ganaug.training.gan_state import fingerprint
 
 from .conftest import synthetic_digits
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = parse_params({"train_gan": {
-    "steps": 60, "batch_size": 16, "channels": 4, "latent_dim": 8, "log_every": 10, "checkpoint_every": 15,
+    "steps": 60, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8, "log_every": 10, "checkpoint_every": 15,
 }}).train_gan
 
 # Trains the tiny GAN of this file (two D steps per G step) in a child process that kills
@@ -39,7 +40,7 @@ def save_then_die(path, run, state):
     if state["step"] == 45:
         os.kill(os.getpid(), signal.SIGKILL)
 gan.save_state = save_then_die
-params = parse_params({"train_gan": {"steps": 90, "batch_size": 16, "channels": 4, "latent_dim": 8, "dstep": 2,
+params = parse_params({"train_gan": {"steps": 90, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8, "dstep": 2,
                                      "log_every": 10, "checkpoint_every": 15}}).train_gan
 data = to_labelled(*synthetic_digits(200, seed=0), torch.device("cpu"))
 gan.train_gan(*data, params, seed=3, checkpoint=sys.argv[1])
@@ -112,7 +113,7 @@ def test_a_non_finite_loss_stops_training_naming_the_step_and_the_last_finite_lo
         value = losses.nonsaturating_g_loss(fake_logits)
         return value * math.nan if calls["n"] >= 23 else value
 
-    monkeypatch.setitem(gan.LOSSES, "nonsaturating", losses.GanLoss(losses.bce_d_loss, breaks_at_step_23))
+    monkeypatch.setitem(losses.LOSSES, "nonsaturating", losses.GanLoss(losses.bce_d_loss, breaks_at_step_23))
     with pytest.raises(TrainingDiverged, match=r"not finite at step 23; last finite interval \(to step 20\): d_loss \d"):
         train_gan(*data, TINY, seed=3)
 
@@ -121,7 +122,7 @@ def test_a_diverged_state_is_never_checkpointed(tmp_path, data, monkeypatch):
     def always_nan(fake_logits):
         return losses.nonsaturating_g_loss(fake_logits) * math.nan
 
-    monkeypatch.setitem(gan.LOSSES, "nonsaturating", losses.GanLoss(losses.bce_d_loss, always_nan))
+    monkeypatch.setitem(losses.LOSSES, "nonsaturating", losses.GanLoss(losses.bce_d_loss, always_nan))
     params = dataclasses.replace(TINY, log_every=50, checkpoint_every=5)
     with pytest.raises(TrainingDiverged, match="at step 1; no finite interval"):
         train_gan(*data, params, seed=3, checkpoint=tmp_path / "ckpt.pt")
@@ -129,21 +130,23 @@ def test_a_diverged_state_is_never_checkpointed(tmp_path, data, monkeypatch):
 
 
 def test_every_loss_name_trains_and_the_losses_have_their_textbook_values(data, one_thread):
-    assert set(LOSS_NAMES) == set(gan.LOSSES)
+    assert set(LOSS_NAMES) == set(losses.LOSSES)
     for name in LOSS_NAMES:
-        _, log = train_gan(*data, dataclasses.replace(TINY, loss=name, steps=20, real_label=1.0), seed=0)
+        arch = "wgan-gp" if name == "wasserstein" else "dcgan"  # the only arch that loss is allowed with
+        _, log = train_gan(*data, dataclasses.replace(TINY, arch=arch, loss=name, steps=20, real_label=1.0), seed=0)
         assert all(math.isfinite(row["g_loss"]) for row in log), name
     logits = torch.tensor([2.0, -1.0])
     torch.testing.assert_close(losses.saturating_g_loss(logits), torch.log(1 - torch.sigmoid(logits)).mean())
     torch.testing.assert_close(losses.hinge_d_loss(torch.tensor([2.0]), torch.tensor([-3.0])), torch.tensor(0.0))
     torch.testing.assert_close(losses.hinge_d_loss(torch.tensor([0.0]), torch.tensor([0.0])), torch.tensor(2.0))
-    torch.testing.assert_close(losses.hinge_g_loss(logits), torch.tensor(-0.5))
+    torch.testing.assert_close(losses.critic_g_loss(logits), torch.tensor(-0.5))
+    torch.testing.assert_close(losses.wasserstein_d_loss(torch.tensor([2.0, 4.0]), torch.tensor([-1.0])), torch.tensor(-4.0))
 
 
 def test_a_discriminator_that_wins_outright_is_warned_about_once(caplog):
     params = dataclasses.replace(TINY, d_wins_floor=0.05, d_wins_intervals=3)
     log = []
-    with caplog.at_level(logging.WARNING, logger="ganaug.training.gan"):
+    with caplog.at_level(logging.WARNING, logger="ganaug.training.gan_health"):
         for step, d_fake in enumerate([0.3, 0.01, 0.02, 0.01, 0.01, 0.01], start=1):
             log.append({"step": step * 10, "d_fake": d_fake})
             warn_if_discriminator_wins(log, params)

@@ -4,7 +4,7 @@ from ganaug.models import ConditionalDiscriminator, ConditionalGenerator, LeNet5
 
 
 def test_generator_makes_labelled_digits_in_tanh_range():
-    generator = ConditionalGenerator(latent_dim=16, channels=8)
+    generator = ConditionalGenerator(latent_dim=16, widths=(16, 8))
     images = generator(torch.randn(5, 16), torch.arange(5))
     assert images.shape == (5, 1, 28, 28)
     assert images.min() >= -1 and images.max() <= 1
@@ -12,14 +12,14 @@ def test_generator_makes_labelled_digits_in_tanh_range():
 
 def test_generator_output_depends_on_label():
     torch.manual_seed(0)
-    generator = ConditionalGenerator(latent_dim=16, channels=8).eval()
+    generator = ConditionalGenerator(latent_dim=16, widths=(16, 8)).eval()
     noise = torch.randn(1, 16).repeat(2, 1)
     images = generator(noise, torch.tensor([0, 1]))
     assert not torch.allclose(images[0], images[1])
 
 
 def test_discriminator_gives_one_logit_per_image():
-    discriminator = ConditionalDiscriminator(channels=8)
+    discriminator = ConditionalDiscriminator(widths=(8, 16))
     assert discriminator(torch.randn(4, 1, 28, 28), torch.tensor([0, 1, 2, 3])).shape == (4,)
 
 

@@ -3,6 +3,7 @@ import csv
 import json
 
 import numpy as np
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -12,7 +13,7 @@ TINY_PARAMS = {
     "scarcity": 100,
     "ratio": 0.5,
     "prepare": {"levels": [100, 200]},
-    "train_gan": {"steps": 20, "batch_size": 16, "channels": 4, "latent_dim": 8, "log_every": 5},
+    "train_gan": {"steps": 20, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8, "log_every": 5},
     "classifier": {"batch_size": 32, "min_steps": 30, "max_steps": 30},
     "generate": {"max_ratio": 1.0, "batch_size": 64},
     "filter": {"threshold": 0.2},
@@ -28,6 +29,10 @@ TINY_PARAMS = {
     },
     "pca": {"components": 8},
     "experiment": {"seeds": [0, 1]},
+    "compare": {"level": 100, "ratio": 0.5, "filter": False, "seeds": 2, "configs": {
+        "dcgan": {},
+        "mlp": {"arch": "mlp", "g_widths": [16], "d_widths": [16]},
+    }},
 }
 
 
@@ -45,7 +50,8 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
     for level in (100, 200):
         d = tmp_path / "levels" / str(level)
         invoke("train_gan", *p, "--level", level, "--mnist", mnist, "--subsets", subsets,
-               "--generator", d / "generator.pt", "--log", d / "gan_log.csv", "--checkpoint", d / "gan_checkpoint.pt")
+               "--generator", d / "generator.pt", "--log", d / "gan_log.csv", "--health", d / "gan_health.json",
+               "--checkpoint", d / "gan_checkpoint.pt")
         invoke("judge", *p, "--level", level, "--mnist", mnist, "--subsets", subsets,
                "--judge", d / "judge.pt", "--metrics", d / "judge.json")
         invoke("generate", *p, "--level", level, "--generator", d / "generator.pt", "--judge", d / "judge.pt",
@@ -74,6 +80,26 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
            "--quality_figures", str(tmp_path / "figures/{level}"), "--table", tmp_path / "table.md",
            "--table_csv", tmp_path / "table.csv", "--stats", tmp_path / "stats.csv",
            "--accuracy_plot", tmp_path / "figures/accuracy.png", "--gan_plot", tmp_path / "figures/gan.png")
+
+
+def run_tiny_comparison(tmp_path, mnist, subsets):
+    """compare/dvc.yaml's commands, after run_tiny_pipeline (it needs the level's judge)."""
+    p, c = ("--params", tmp_path / "params.yaml"), tmp_path / "compare"
+    for name in ("dcgan", "mlp"):
+        invoke("train_gan", *p, "--level", 100, "--config", name, "--mnist", mnist, "--subsets", subsets,
+               "--generator", c / name / "generator.pt", "--log", c / name / "gan_log.csv",
+               "--health", c / name / "gan_health.json", "--checkpoint", c / name / "gan_checkpoint.pt")
+        invoke("generate", *p, "--level", 100, "--generator", c / name / "generator.pt",
+               "--judge", tmp_path / "levels/100/judge.pt", "--fakes", c / name / "fakes.npz",
+               "--summary", c / name / "generate.json", "--grid", c / name / "samples.png")
+        invoke("compare_lenet", *p, "--config", name, "--mnist", mnist, "--subsets", subsets,
+               "--fakes", c / name / "fakes.npz", "--results", c / name / "lenet.json")
+    invoke("compare_lenet", *p, "--mnist", mnist, "--subsets", subsets, "--results", c / "real_only.json")
+    template = str(c / "{config}")
+    invoke("compare_table", *p, "--health", template + "/gan_health.json", "--summaries", template + "/generate.json",
+           "--results", template + "/lenet.json", "--grids", template + "/samples.png",
+           "--real_results", c / "real_only.json", "--table", tmp_path / "comparison.md",
+           "--table_csv", tmp_path / "comparison.csv")
 
 
 def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
@@ -116,6 +142,21 @@ def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
     assert pca["images"].dtype == np.uint8 and np.array_equal(pca["accepted"], pca["scores"] >= 0.2)
     for png in ("figures/accuracy.png", "figures/gan.png", "levels/100/samples.png", "levels/100/pca_samples.png"):
         assert (tmp_path / png).read_bytes()[:4] == b"\x89PNG"
+    gan_health = json.loads((tmp_path / "levels/100/gan_health.json").read_text())
+    assert gan_health["arch"] == "dcgan" and len(gan_health["diversity"]) == 10 and gan_health["train_seconds"] > 0
+
+    run_tiny_comparison(tmp_path, mnist, subsets)
+    with open(tmp_path / "comparison.csv") as handle:
+        compared = {r["config"]: r for r in csv.DictReader(handle)}
+    assert set(compared) == {"dcgan", "mlp"} and compared["mlp"]["arch"] == "mlp"
+    assert compared["mlp"]["settings"].startswith("arch=mlp") and 0 <= float(compared["dcgan"]["tarr"]) <= 1
+    real = json.loads((tmp_path / "compare/real_only.json").read_text())["accuracy"]
+    lenet = json.loads((tmp_path / "compare/dcgan/lenet.json").read_text())
+    assert lenet["n_fake"] == 50 and len(real) == 2
+    gain = sum(lenet["accuracy"][s] - real[s] for s in real) / 2
+    assert float(compared["dcgan"]["gain"]) == pytest.approx(gain, abs=1e-4)
+    table = (tmp_path / "comparison.md").read_text()
+    assert "| dcgan | dcgan | `(train_gan as is)` |" in table and "[grid](compare/mlp/samples.png)" in table
 
 
 def test_same_params_give_same_numbers(tmp_path, tiny_mnist):

@@ -76,15 +76,20 @@ def prepare_command(params: Params, mnist: Path, subsets: Path) -> None:
 @PathOption("--subsets", help="Input: level subsets from prepare.")
 @PathOption("--generator", help="Output: generator weights and config (.pt).")
 @PathOption("--log", "log_path", help="Output: losses and D outputs per interval (.csv).")
-@PathOption("--checkpoint", help="Output: the whole training state, resumed from after a kill (.pt).")
+@PathOption("--health", help="Output: training time, D-wins and per-class collapse metrics (.json).")
+@PathOption("--checkpoint", help="Scratch: the whole training state, resumed from after a kill (.pt).")
+@click.option("--config", default=None, help="A compare.configs name: train that configuration instead of train_gan.")
 @stage
 def train_gan_command(
-    params: Params, level: int, mnist: Path, subsets: Path, generator: Path, log_path: Path, checkpoint: Path,
+    params: Params, level: int, mnist: Path, subsets: Path, generator: Path, log_path: Path, health: Path,
+    checkpoint: Path, config: str | None,
 ) -> None:
-    """Train a conditional DCGAN on one level's real images only; resumes an interrupted run."""
+    """Train a conditional GAN on one level's real images only; resumes an interrupted run."""
     from ganaug.stages import train_gan
 
-    train_gan.run(params, level, mnist, subsets, generator, log_path, checkpoint)
+    _check_config(params, config)
+    gan = params.compare_gan(config) if config else None
+    train_gan.run(params, level, mnist, subsets, generator, log_path, health, checkpoint, gan)
 
 
 @main.command("judge")
@@ -219,6 +224,46 @@ def report_command(
     from ganaug.stages import report
 
     report.run(params, templates, table, table_csv, stats_csv, accuracy_plot, gan_plot)
+
+
+@main.command("compare_lenet")
+@click.option("--config", default=None, help="A compare.configs name; leave out for real only.")
+@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--subsets", help="Input: level subsets from prepare.")
+@click.option("--fakes", type=click.Path(path_type=Path), default=None, help="Input: the configuration's fakes (.npz).")
+@PathOption("--results", help="Output: accuracy per seed (.json).")
+@stage
+def compare_lenet_command(
+    params: Params, config: str | None, mnist: Path, subsets: Path, fakes: Path | None, results: Path,
+) -> None:
+    """LeNet-5s at compare.level on real + one configuration's fakes, or on real only."""
+    from ganaug.stages import compare
+
+    _check_config(params, config)
+    if (config is None) != (fakes is None):
+        raise ParamsError("--config and --fakes: give both (a configuration) or neither (real only)")
+    compare.run_lenets(params, config, mnist, subsets, fakes, results)
+
+
+@main.command("compare_table")
+@click.option("--health", required=True, help="Input template: GAN health metrics, with {config}.")
+@click.option("--summaries", required=True, help="Input template: generate summaries, with {config}.")
+@click.option("--results", required=True, help="Input template: compare_lenet results, with {config}.")
+@click.option("--grids", required=True, help="Input template: sample grids to link, with {config}.")
+@PathOption("--real_results", "real_results", help="Input: compare_lenet results of real only (.json).")
+@PathOption("--table", help="Output: the comparison table (.md).")
+@PathOption("--table_csv", "table_csv", help="Output: one row per configuration (.csv).")
+@stage
+def compare_table_command(params: Params, real_results: Path, table: Path, table_csv: Path, **templates: str) -> None:
+    """The side-by-side table of compare.configs, from results only."""
+    from ganaug.stages import compare
+
+    compare.run_table(params, templates, real_results, table, table_csv)
+
+
+def _check_config(params: Params, config: str | None) -> None:
+    if config is not None and config not in params.compare.configs:
+        raise ParamsError(f"--config {config}: not in compare.configs; allowed: {', '.join(params.compare.configs)}")
 
 
 @main.command("check")

@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +98,15 @@ def load_json(path: str | Path, made_by: str) -> dict:
         raise ArtifactError(f"{path}: unreadable ({error}); rerun `{made_by}`") from None
 
 
+def load_json_with(path: Path, made_by: str, keys: tuple[str, ...]) -> dict:
+    """A JSON object with at least ``keys``, or ArtifactError naming the file and what to rerun."""
+    data = load_json(path, made_by)
+    missing = [k for k in keys if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise ArtifactError(f"{path}: lacks {missing}; rerun `{made_by}`")
+    return data
+
+
 def save_csv(path: str | Path, rows: list[dict]) -> None:
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
@@ -143,13 +152,17 @@ def load_checkpoint(path: str | Path, made_by: str) -> tuple[dict, dict]:
         raise ArtifactError(f"{path}: unreadable checkpoint ({type(error).__name__}); rerun `{made_by}`") from None
 
 
-def load_model(model_class: type[torch.nn.Module], path: str | Path, made_by: str) -> torch.nn.Module:
-    """Rebuild ``model_class`` from a checkpoint's config and load its weights, or ArtifactError."""
+def load_model(build: Callable[..., torch.nn.Module], path: str | Path, made_by: str) -> torch.nn.Module:
+    """Rebuild a model with ``build`` (a class or factory) from a checkpoint's config and load its weights.
+
+    A file that does not fit (another model's, an old format) raises ArtifactError.
+    """
     config, weights = load_checkpoint(path, made_by)
     try:
-        model = model_class(**config)
+        model = build(**config)
         model.load_state_dict(weights)
     except (TypeError, RuntimeError, KeyError) as error:
         reason = str(error).splitlines()[0][:200]
-        raise ArtifactError(f"{path}: not a {model_class.__name__} checkpoint ({reason}); rerun `{made_by}`") from None
+        what = getattr(build, "checkpoint_kind", build.__name__)
+        raise ArtifactError(f"{path}: not a {what} checkpoint ({reason}); rerun `{made_by}`") from None
     return model.eval()

@@ -7,11 +7,12 @@ allowed, before any stage starts work. A missing key takes the default shown her
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
 
+from ganaug.gan_params import ARCHS, LOSS_NAMES, CompareParams, TrainGanParams  # noqa: F401  (re-exported)
 from ganaug.strict import ParamsError, Yaml12FloatLoader, build, require
 from ganaug.table_params import (  # noqa: F401  (re-exported: one place to import params from)
     DEFAULT_VARIANTS, FAKE_SOURCES, INITS, REAL_ONLY, AugmentParams, GridParams, PcaParams, VariantParams,
@@ -22,7 +23,6 @@ __all__ = ["ParamsError", "Params", "load_params", "parse_params"]
 MNIST_TRAIN_SIZE = 60_000
 N_CLASSES = 10
 MAX_BALANCED_LEVEL = 54_210  # 10 x the smallest MNIST class (5421 images of 5)
-LOSS_NAMES = ("nonsaturating", "saturating", "hinge")  # the keys of losses.LOSSES
 
 
 @dataclass(frozen=True)
@@ -46,38 +46,6 @@ class PrepareParams:
                 f"multiples of {N_CLASSES} up to {MAX_BALANCED_LEVEL}, or {MNIST_TRAIN_SIZE} for all (got {level})",
             )
         require(self.download_timeout > 0, "download_timeout", "a positive number of seconds")
-
-
-@dataclass(frozen=True)
-class TrainGanParams:
-    latent_dim: int = 64  # size of the generator's Gaussian noise vector
-    channels: int = 32  # width of the first DCGAN block; 32 trains ~2x faster than 64 on CPU
-    steps: int = 3000  # generator updates
-    batch_size: int = 64
-    dstep: int = 1  # discriminator updates per generator update
-    lr_generator: float = 2e-4  # DCGAN paper's Adam settings
-    lr_discriminator: float = 2e-4
-    beta1: float = 0.5
-    real_label: float = 0.9  # one-sided label smoothing: D's target for real images (1.0 = off)
-    loss: str = "nonsaturating"  # one of LOSS_NAMES (losses.py)
-    log_every: int = 100  # steps per logged interval of losses and D outputs
-    checkpoint_every: int = 500  # steps between saves of the whole training state; a killed run resumes
-    # Warn when mean D(G(z)) stays under this floor for this many logged intervals: D wins outright.
-    d_wins_floor: float = 0.05
-    d_wins_intervals: int = 5
-
-    def __post_init__(self):
-        for key in ("latent_dim", "channels", "steps", "batch_size", "dstep", "log_every", "checkpoint_every", "d_wins_intervals"):
-            require(getattr(self, key) >= 1, key, "an integer >= 1")
-        for key in ("lr_generator", "lr_discriminator"):
-            require(getattr(self, key) > 0, key, "a positive learning rate")
-        require(0 <= self.beta1 < 1, "beta1", "a number in [0, 1)")
-        require(0 < self.real_label <= 1, "real_label", "a number in (0, 1]")
-        require(self.loss in LOSS_NAMES, "loss", f"one of {', '.join(LOSS_NAMES)}")
-        # Label smoothing softens a sigmoid target; a hinge has no target to soften.
-        require(self.loss != "hinge" or self.real_label == 1.0, "loss",
-                "not hinge with real_label < 1 (label smoothing is for the sigmoid losses; set real_label: 1.0)")
-        require(0 <= self.d_wins_floor < 1, "d_wins_floor", "a probability in [0, 1)")
 
 
 @dataclass(frozen=True)
@@ -215,6 +183,7 @@ class Params:
     experiment: ExperimentParams = field(default_factory=ExperimentParams)
     evaluate: EvaluateParams = field(default_factory=EvaluateParams)
     check: CheckParams = field(default_factory=CheckParams)
+    compare: CompareParams = field(default_factory=CompareParams)
 
     def __post_init__(self):
         require(self.seed >= 0, "seed", "an integer >= 0")
@@ -237,6 +206,16 @@ class Params:
         headline = self.variants.get(self.grid.headline)
         require(headline is not None and headline.enabled and headline.fakes != "none", "grid.headline",
                 f"an enabled variant with fakes, one of {[n for n, v in self.enabled_variants().items() if v.fakes != 'none']}")
+
+        require(self.compare.level in levels, "compare.level", f"one of prepare.levels {list(levels)}")
+        require(self.compare.ratio <= max_ratio, "compare.ratio", f"a number <= generate.max_ratio={max_ratio}")
+        for name in self.compare.configs:
+            self.compare_gan(name)  # a bad override fails here, naming compare.configs.<name>.<key>
+
+    def compare_gan(self, name: str) -> TrainGanParams:
+        """The train_gan params of comparison configuration ``name``: the section with its overrides."""
+        merged = {**asdict(self.train_gan), **self.compare.configs[name]}
+        return build(TrainGanParams, merged, prefix=f"compare.configs.{name}.")
 
     def enabled_variants(self) -> dict[str, VariantParams]:
         return {name: v for name, v in self.variants.items() if v.enabled}

@@ -16,22 +16,23 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 from tqdm import tqdm
 
 from ganaug.data import per_class_counts
 from ganaug.figures import save_sample_grid
 from ganaug.io import load_model, save_json, save_npz
-from ganaug.models import ConditionalGenerator, LeNet5
+from ganaug.models import LeNet5
 from ganaug.params import N_CLASSES, Params
 from ganaug.runtime import resolve_device, seed_everything, to_uint8, to_unit_range
 from ganaug.training.classifier import predict_proba
-from ganaug.training.gan import sample
+from ganaug.training.gan_models import build_generator, sample
 
 log = logging.getLogger(__name__)
 
 
-def load_models(generator_path: Path, judge_path: Path, device: torch.device) -> tuple[ConditionalGenerator, LeNet5]:
-    generator = load_model(ConditionalGenerator, generator_path, made_by="dvc repro train_gan")
+def load_models(generator_path: Path, judge_path: Path, device: torch.device) -> tuple[nn.Module, LeNet5]:
+    generator = load_model(build_generator, generator_path, made_by="dvc repro train_gan")
     judge = load_model(LeNet5, judge_path, made_by="dvc repro judge")
     return generator.to(device), judge.to(device)
 
@@ -39,7 +40,7 @@ def load_models(generator_path: Path, judge_path: Path, device: torch.device) ->
 Sampler = Callable[[int, int], np.ndarray]  # (label, count) -> uint8 images (count, 28, 28)
 
 
-def gan_sampler(generator: ConditionalGenerator, rng: torch.Generator) -> Sampler:
+def gan_sampler(generator: nn.Module, rng: torch.Generator) -> Sampler:
     device = next(generator.parameters()).device
 
     def draw(label: int, count: int) -> np.ndarray:

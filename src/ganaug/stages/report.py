@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ganaug.figures import plot_accuracy, plot_gan_logs
-from ganaug.io import ArtifactError, atomic_path, load_csv, load_json, save_csv
+from ganaug.io import ArtifactError, atomic_path, load_csv, load_json_with, save_csv
 from ganaug.params import FAKE_SOURCES, REAL_ONLY, Params
 from ganaug.tables import (
     cell_stats, cell_values, fake_effects, findings, headline_table, level_tables, published_table, stats_rows,
@@ -28,15 +28,6 @@ QUALITY_KEYS = (
     "precision", "precision_floor", "recall", "recall_floor", "density", "coverage", "inception_score",
     "inception_score_real", "diversity_min", "collapsed_classes", "low_acceptance_classes",
 )
-
-
-def load_json_with(path: Path, made_by: str, keys: tuple[str, ...]) -> dict:
-    """A JSON object with at least ``keys``, or ArtifactError naming the file and what to rerun."""
-    data = load_json(path, made_by=made_by)
-    missing = [k for k in keys if not isinstance(data, dict) or k not in data]
-    if missing:
-        raise ArtifactError(f"{path}: lacks {missing}; rerun `{made_by}`")
-    return data
 
 
 def load_numeric_csv(path: Path, made_by: str, numbers: tuple[str, ...], text: tuple[str, ...] = ()) -> list[dict]:

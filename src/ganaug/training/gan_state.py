@@ -1,7 +1,7 @@
 """Resumable GAN training: what a killed run needs to carry on exactly where it stopped.
 
 A checkpoint holds both models, both optimizers, the random generator's state, the step, the
-log so far and the running interval sums, plus a fingerprint of the run: the params that
+log so far, the running interval sums and the generator's moving average, plus a fingerprint of the run: the params that
 shape the trajectory, the seed, the device type, the training data and the source of the
 code that trains. A rerun resumes only from a checkpoint with the same fingerprint (one that
 finished training but was killed before its outputs were written included); anything else
@@ -15,17 +15,20 @@ import inspect
 import logging
 from dataclasses import asdict
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
+from torch import nn
 
 from ganaug import losses
+from ganaug.gan_params import TrainGanParams
 from ganaug.io import ArtifactError, load_checkpoint, save_checkpoint
-from ganaug.models import dcgan
-from ganaug.params import TrainGanParams
+from ganaug.models import dcgan, mlp
+from ganaug.training import gan_models, gan_steps
 
 logger = logging.getLogger(__name__)
 
-STATE_KEYS = ("step", "generator", "discriminator", "g_optimizer", "d_optimizer", "rng", "log", "interval")
+STATE_KEYS = ("step", "generator", "discriminator", "g_optimizer", "d_optimizer", "average", "rng", "log", "interval")
 # Params that change neither the weights nor the log: changing them must not throw progress away.
 NOT_IN_TRAJECTORY = ("checkpoint_every", "d_wins_floor", "d_wins_intervals")
 
@@ -37,7 +40,7 @@ def fingerprint(params: TrainGanParams, seed: int, images: torch.Tensor, labels:
     digest.update(repr((shaping, seed, images.device.type)).encode())
     for tensor in (images, labels):
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    for module in (trainer, dcgan, losses):
+    for module in (trainer, gan_steps, gan_models, dcgan, mlp, losses):
         digest.update(inspect.getsource(module).encode())
     return digest.hexdigest()
 
@@ -63,9 +66,23 @@ def load_state(path: Path, run: str, steps: int) -> dict | None:
     return state
 
 
-def restore(state: dict, generator, discriminator, g_optimizer, d_optimizer, rng: torch.Generator) -> None:
-    generator.load_state_dict(state["generator"])
-    discriminator.load_state_dict(state["discriminator"])
-    g_optimizer.load_state_dict(state["g_optimizer"])
-    d_optimizer.load_state_dict(state["d_optimizer"])
+class Parts(NamedTuple):
+    """What a step changes, besides the random stream; ``average`` is None without EMA."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+    g_optimizer: torch.optim.Optimizer
+    d_optimizer: torch.optim.Optimizer
+    average: nn.Module | None
+
+
+def state_of(parts: Parts, step: int, rng: torch.Generator, log: list[dict], interval: torch.Tensor) -> dict:
+    weights = {name: part.state_dict() if part is not None else None for name, part in parts._asdict().items()}
+    return {"step": step, **weights, "rng": rng.get_state(), "log": log, "interval": interval.cpu()}
+
+
+def restore(state: dict, parts: Parts, rng: torch.Generator) -> None:
+    for name, part in parts._asdict().items():
+        if part is not None:
+            part.load_state_dict(state[name])
     rng.set_state(state["rng"])  # a CPU byte tensor, for CPU and CUDA generators alike

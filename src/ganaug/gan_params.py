@@ -1,0 +1,135 @@
+"""Params of the GAN zoo (``train_gan``) and of the side-by-side comparison (``compare``).
+
+Plumbing for ``params.py``, kept apart so each file stays short. Every arch, loss and trick is
+one key; a combination that makes no sense is refused here, before any training, with a
+one-line reason naming the key to change.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ganaug.strict import require
+
+ARCHS = ("dcgan", "mlp", "acgan", "wgan-gp")  # training/gan_models.py builds each
+LOSS_NAMES = ("nonsaturating", "saturating", "hinge", "wasserstein")  # the keys of losses.LOSSES
+SIGMOID_LOSSES = ("nonsaturating", "saturating")  # the ones whose targets label smoothing or noise can soften
+NORMS = ("batch", "layer", "none")
+# Recommended widths: DCGAN channels (7x7 projection first; critic from the input side), MLP units.
+CONV_WIDTHS = {"generator": (64, 32), "discriminator": (32, 64)}
+MLP_WIDTHS = {"generator": (256, 512, 1024), "discriminator": (1024, 512, 256)}
+
+
+@dataclass(frozen=True)
+class TrainGanParams:
+    arch: str = "dcgan"  # dcgan | mlp | acgan (D also predicts the class) | wgan-gp (critic + gradient penalty)
+    latent_dim: int = 64  # size of the generator's noise vector
+    latent: str = "gaussian"  # gaussian N(0, 1) | uniform U[-1, 1]
+    output: str = "tanh"  # tanh with data in [-1, 1] | sigmoid with data in [0, 1]
+    # Generator / discriminator widths; None = the arch's recommended ones (CONV_WIDTHS, MLP_WIDTHS).
+    # dcgan: channels of the 7x7 projection, then of each 14x14 block; D: channels per block (the
+    # first two halve the size, later ones keep 7x7). mlp: units per hidden layer.
+    g_widths: tuple[int, ...] | None = None
+    d_widths: tuple[int, ...] | None = None
+    d_norm: str | None = None  # batch | layer | none; None = batch, layer for wgan-gp (mlp has none)
+    spectral_norm: bool = False  # spectral normalisation of every D weight (Miyato et al. 2018)
+    mlp_dropout: float = 0.4  # dropout after each hidden layer of the mlp discriminator
+    steps: int = 3000  # generator updates
+    batch_size: int = 64
+    dstep: int = 1  # discriminator updates per generator update (n_critic for wgan-gp)
+    lr_generator: float = 2e-4  # DCGAN paper's Adam settings
+    lr_discriminator: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    loss: str = "nonsaturating"  # one of LOSS_NAMES (losses.py)
+    real_label: float = 0.9  # one-sided label smoothing: D's target for real images (1.0 = off)
+    noisy_labels: bool = False  # draw D's targets per image from noisy_real / noisy_fake instead
+    noisy_real: tuple[float, ...] = (0.7, 1.2)  # [low, high] of the real targets (Chintala et al., "ganhacks")
+    noisy_fake: tuple[float, ...] = (0.0, 0.3)  # [low, high] of the fake targets
+    class_weight: float = 1.0  # acgan: weight of the auxiliary class loss, for D and G
+    # acgan: D learns the class of fakes too (Odena et al. 2017); false = of real images only, so D's
+    # class head stays a classifier of real digits and cannot agree with G on a permuted labelling.
+    class_loss_on_fakes: bool = True
+    gp_weight: float = 10.0  # wgan-gp: weight of the gradient penalty (Gulrajani et al. 2017)
+    ema: float = 0.0  # decay of a moving average of G's weights, sampled instead of G; 0 = off, 0.999 typical
+    log_every: int = 100  # steps per logged interval of losses and D outputs
+    checkpoint_every: int = 500  # steps between saves of the whole training state; a killed run resumes
+    # Warn when mean D(G(z)) stays under this floor for this many logged intervals: D wins outright.
+    d_wins_floor: float = 0.05
+    d_wins_intervals: int = 5
+    collapse_floor: float = 0.5  # warn when a class's fakes are under this share as diverse as its real images
+
+    def __post_init__(self):
+        for key in ("latent_dim", "steps", "batch_size", "dstep", "log_every", "checkpoint_every", "d_wins_intervals"):
+            require(getattr(self, key) >= 1, key, "an integer >= 1")
+        require(self.arch in ARCHS, "arch", f"one of {', '.join(ARCHS)}")
+        require(self.latent in ("gaussian", "uniform"), "latent", "gaussian or uniform")
+        require(self.output in ("tanh", "sigmoid"), "output", "tanh or sigmoid")
+        for key in ("g_widths", "d_widths"):
+            widths = getattr(self, key)
+            least = 1 if self.arch == "mlp" else 2
+            require(widths is None or (len(widths) >= least and min(widths) >= 1), key,
+                    f"None or a list of at least {least} integers >= 1")
+        require(self.d_norm is None or self.d_norm in NORMS, "d_norm", f"None or one of {', '.join(NORMS)}")
+        require(0 <= self.mlp_dropout < 1, "mlp_dropout", "a share in [0, 1)")
+        for key in ("lr_generator", "lr_discriminator"):
+            require(getattr(self, key) > 0, key, "a positive learning rate")
+        for key in ("beta1", "beta2"):
+            require(0 <= getattr(self, key) < 1, key, "a number in [0, 1)")
+        require(self.loss in LOSS_NAMES, "loss", f"one of {', '.join(LOSS_NAMES)}")
+        require(0 < self.real_label <= 1, "real_label", "a number in (0, 1]")
+        for key in ("noisy_real", "noisy_fake"):
+            bounds = getattr(self, key)
+            require(len(bounds) == 2 and 0 <= bounds[0] <= bounds[1], key, "a range [low, high] with 0 <= low <= high")
+        for key in ("class_weight", "gp_weight", "collapse_floor"):
+            require(getattr(self, key) >= 0, key, "a number >= 0")
+        require(0 <= self.ema < 1, "ema", "a decay in [0, 1) (0 = off)")
+        require(0 <= self.d_wins_floor < 1, "d_wins_floor", "a probability in [0, 1)")
+        self._refuse_nonsense()
+
+    def _refuse_nonsense(self) -> None:
+        """Combinations that train but mean nothing: refused with the reason."""
+        wgan = self.arch == "wgan-gp"
+        require(not wgan or self.loss == "wasserstein", "loss",
+                "wasserstein for arch wgan-gp (a sigmoid or hinge loss throws away the critic's scale)")
+        require(wgan or self.loss != "wasserstein", "loss",
+                "not wasserstein unless arch is wgan-gp (without the gradient penalty the critic is not Lipschitz)")
+        require(not wgan or self.d_norm != "batch", "d_norm",
+                "layer or none for wgan-gp (the gradient penalty is per image; BatchNorm mixes the images of a batch)")
+        require(self.arch != "mlp" or self.d_norm in (None, "none"), "d_norm",
+                "None or none for arch mlp (its discriminator has no normalisation layers)")
+        softened = self.real_label < 1 or self.noisy_labels
+        require(self.loss in SIGMOID_LOSSES or not softened, "loss",
+                f"one of {', '.join(SIGMOID_LOSSES)} with label smoothing or noisy labels (a {self.loss} loss has no"
+                " target to soften; set real_label: 1.0 and noisy_labels: false)")
+        require(not (self.noisy_labels and self.real_label < 1), "noisy_labels",
+                "false with real_label < 1 (noisy labels already draw the real target; set real_label: 1.0)")
+
+    def widths(self, model: str) -> tuple[int, ...]:
+        """The ``generator`` or ``discriminator`` widths, the arch's recommended ones when unset."""
+        chosen = self.g_widths if model == "generator" else self.d_widths
+        return chosen or (MLP_WIDTHS if self.arch == "mlp" else CONV_WIDTHS)[model]
+
+    def norm(self) -> str:
+        if self.arch == "mlp":
+            return "none"
+        return self.d_norm or ("layer" if self.arch == "wgan-gp" else "batch")
+
+
+@dataclass(frozen=True)
+class CompareParams:
+    """`dvc repro compare/dvc.yaml`: several GAN configurations at one level, side by side."""
+
+    level: int = 1000  # one of prepare.levels; every configuration trains on this level's real images
+    ratio: float = 0.5  # fakes per real image for the downstream LeNet-5s
+    filter: bool = True  # serve judge-accepted fakes only
+    seeds: int = 5  # LeNet-5s per configuration, and for real only (seeds 0..n-1)
+    # name -> train_gan keys that differ from the train_gan section ({} = the pipeline's own GAN).
+    configs: dict[str, dict] = field(default_factory=lambda: {"dcgan": {}})
+
+    def __post_init__(self):
+        require(self.ratio > 0, "ratio", "a number > 0")
+        require(self.seeds >= 1, "seeds", "an integer >= 1")
+        require(len(self.configs) > 0, "configs", "a non-empty mapping of name -> train_gan overrides")
+        require(all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name) for name in self.configs), "configs",
+                "names of letters, digits, - and _ (each names a folder and a DVC stage)")

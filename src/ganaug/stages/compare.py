@@ -1,0 +1,149 @@
+"""compare: GAN configurations side by side at one level (``dvc repro compare/dvc.yaml``).
+
+    ganaug compare_lenet --config wgan-gp --mnist ... --subsets ... --fakes ... --results ...
+    ganaug compare_table --health 'reports/compare/{config}/gan_health.json' ... --table ...
+
+Each configuration of ``compare.configs`` is the train_gan section with a few keys changed.
+Its GAN trains on ``compare.level``'s real images only (``ganaug train_gan --config``), its
+fakes are made and judged by that level's judge (``ganaug generate``), and ``compare.seeds``
+LeNet-5s train on real + fakes at ``compare.ratio`` (``compare_lenet``). Real only trains with
+the same seeds, so each configuration's gain is paired seed by seed. ``compare_table`` only
+reads those results: one row per configuration with its training time, TARR, acceptance,
+health warnings, LeNet accuracy and gain, and a link to its sample grid.
+"""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from ganaug.datasets import load_fakes, load_level, load_test_set
+from ganaug.io import atomic_path, load_json_with, save_csv, save_json
+from ganaug.params import REAL_ONLY, Params, VariantParams
+from ganaug.runtime import resolve_device, seed_everything
+from ganaug.stats import ALPHA, adjusted, paired, summarise
+from ganaug.training.cells import Cell, train_cells
+
+MADE_BY = "dvc repro compare/dvc.yaml"
+
+
+def run_lenets(params: Params, config: str | None, mnist_path: Path, subsets_path: Path, fakes_path: Path | None,
+               results_path: Path) -> None:
+    """LeNet-5s of one configuration (real + its fakes at compare.ratio), or of real only when ``config`` is None."""
+    seed_everything(params.seed)
+    settings, device = params.compare, resolve_device(params.device)
+    level = settings.level
+    real = load_level(mnist_path, subsets_path, level, device)
+    test = load_test_set(mnist_path, device)
+    name, ratio = (config, settings.ratio) if config else (REAL_ONLY, 0.0)
+    variants = {config: VariantParams(fakes="gan", filter=settings.filter)} if config else {}
+    sources = {"gan": load_fakes(fakes_path)} if config else {}
+    cells = [Cell(name, ratio, seed) for seed in range(settings.seeds)]
+    steps = (params.classifier.steps_for(level), params.classifier.finetune_steps_for(level))
+    rows = train_cells(real, test, sources, variants, cells, params.classifier, params.augment, steps,
+                       desc=f"compare {name}")
+    save_json(results_path, {
+        "config": name, "level": level, "ratio": ratio, "filter": settings.filter,
+        "n_fake": rows[0]["n_fake"], "shortfall": rows[0]["shortfall"],
+        "accuracy": {row["seed"]: row["accuracy"] for row in rows},
+    })
+
+
+HEALTH_KEYS = ("train_seconds", "diversity", "collapsed_classes", "discriminator_wins_at")
+SUMMARY_KEYS = ("tarr", "acceptance_rate")
+
+
+def _accuracies(path: str, made_by: str) -> dict[int, float]:
+    data = load_json_with(path, made_by, ("accuracy",))
+    return {int(seed): value for seed, value in data["accuracy"].items()}
+
+
+def config_row(params: Params, name: str, templates: dict[str, str], base: dict[int, float]) -> dict:
+    paths = {key: template.format(config=name) for key, template in templates.items()}
+    health = load_json_with(paths["health"], f"{MADE_BY} (gan@{name})", HEALTH_KEYS)
+    summary = load_json_with(paths["summaries"], f"{MADE_BY} (fakes@{name})", SUMMARY_KEYS)
+    accuracy = _accuracies(paths["results"], made_by=f"{MADE_BY} (lenet@{name})")
+    fake, gain = summarise(list(accuracy.values())), paired(accuracy, base)
+    return {
+        "config": name,
+        "settings": " ".join(f"{k}={v}" for k, v in params.compare.configs[name].items()) or "(train_gan as is)",
+        "arch": params.compare_gan(name).arch,
+        "train_seconds": health["train_seconds"],
+        "tarr": summary["tarr"],
+        "acceptance_rate": summary["acceptance_rate"],
+        "diversity_mean": round(sum(health["diversity"]) / len(health["diversity"]), 3),
+        "diversity_min": min(health["diversity"]),
+        "collapsed_classes": " ".join(map(str, health["collapsed_classes"])),
+        "discriminator_wins_at": health["discriminator_wins_at"] or "",
+        "accuracy": round(fake.mean, 4),
+        "accuracy_std": round(fake.std, 4),
+        "gain": round(gain.gain.mean, 4),
+        "gain_std": round(gain.gain.std, 4),
+        "p_value": gain.p_value,
+        "grid": paths["grids"],
+    }
+
+
+def add_q_values(rows: list[dict]) -> None:
+    """Benjamini-Hochberg over the configurations (one comparison each with real only), as the main table does."""
+    for row, q in zip(rows, adjusted([row["p_value"] for row in rows])):
+        row["q_value"] = "" if math.isnan(q) else round(q, 4)
+        row["p_value"] = "" if math.isnan(row["p_value"]) else round(row["p_value"], 4)
+        row["mark"] = "" if row["q_value"] == "" or row["q_value"] >= ALPHA else ("↑" if row["gain"] > 0 else "↓")
+
+
+def markdown(rows: list[dict], base: dict[int, float], params: Params, table_path: Path) -> str:
+    settings = params.compare
+    real = summarise(list(base.values()))
+    lines = [
+        f"# GAN configurations at {settings.level} real images",
+        "",
+        f"Every GAN trained on the same {settings.level} real images only; TARR and acceptance are by that level's "
+        f"judge (threshold {params.filter.threshold}). LeNet-5 accuracy: {settings.seeds} seeds on real + "
+        f"{'judge-accepted ' if settings.filter else ''}fakes at ratio {settings.ratio}; the gain is paired with real "
+        f"only seed by seed (real only: {real.mean:.4f} ± {real.std:.4f}). Training time is wall-clock on the machine "
+        "that ran it. Generated by `dvc repro compare/dvc.yaml`.",
+        "",
+        f"↑ / ↓: a significant gain / loss, q < {ALPHA} after Benjamini-Hochberg over the configurations.",
+        "",
+        "Diversity: per class, the mean pixel distance between fakes over that between real images (1 = as varied"
+        " as real; mean and worst class); a class under train_gan.collapse_floor is listed as collapsed.",
+        "",
+        "| configuration | arch | settings | GAN training (s) | TARR | accepted | diversity mean / min "
+        "| collapsed classes | D wins at step | LeNet accuracy | gain vs real only | p | q | samples |",
+        "|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        link = os.path.relpath(r["grid"], table_path.parent)
+        gain = f"{r['gain']:+.4f} ± {r['gain_std']:.4f}" + (f" {r['mark']}" if r["mark"] else "")
+        lines.append(
+            f"| {r['config']} | {r['arch']} | `{r['settings']}` | {r['train_seconds']:.0f} | {r['tarr']:.4f} "
+            f"| {r['acceptance_rate']:.4f} | {r['diversity_mean']:.3f} / {r['diversity_min']:.3f} "
+            f"| {r['collapsed_classes'] or 'none'} | {r['discriminator_wins_at'] or 'never'} "
+            f"| {r['accuracy']:.4f} ± {r['accuracy_std']:.4f} | {gain} "
+            f"| {_shown(r['p_value'])} | {_shown(r['q_value'])} | [grid]({link}) |"
+        )
+    return "\n".join(lines + ["", "**Reading:** " + reading(rows, settings.ratio), ""])
+
+
+def _shown(value: float | str) -> str:
+    return "n/a" if value == "" else f"{value:.4f}"
+
+
+def reading(rows: list[dict], ratio: float) -> str:
+    """What the table says, in words, from its marks only: says plainly when no fakes help."""
+    helped = [r["config"] for r in rows if r["mark"] == "↑"]
+    hurt = [r["config"] for r in rows if r["mark"] == "↓"]
+    said = (f"fakes from {', '.join(helped)} gave a significant gain over real only at ratio {ratio}" if helped else
+            f"no configuration's fakes gave a significant gain over real only at ratio {ratio}")
+    return said + (f"; fakes from {', '.join(hurt)} cost significant accuracy." if hurt else ".")
+
+
+def run_table(params: Params, templates: dict[str, str], real_results: Path, table_path: Path, csv_path: Path) -> None:
+    """``templates``: health, summaries, results, grids paths with ``{config}``."""
+    base = _accuracies(real_results, made_by=f"{MADE_BY} (lenet_real)")
+    rows = [config_row(params, name, templates, base) for name in params.compare.configs]
+    add_q_values(rows)
+    save_csv(csv_path, rows)
+    with atomic_path(table_path) as tmp:
+        tmp.write_text(markdown(rows, base, params, table_path))

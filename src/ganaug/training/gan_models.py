@@ -1,0 +1,66 @@
+"""The GAN zoo's models, built from ``train_gan`` params, and the conventions around them.
+
+The generator's checkpoint config holds everything that rebuilds it and samples from it (arch,
+widths, latent size and distribution, output activation), so ``generate`` needs no params.
+Images cross this module in the pipeline's range, [-1, 1]; a sigmoid generator trains on data
+moved to [0, 1] and its samples are moved back.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ganaug.gan_params import TrainGanParams
+from ganaug.models import ConditionalDiscriminator, ConditionalGenerator, MlpDiscriminator, MlpGenerator
+from ganaug.params import N_CLASSES
+
+GENERATORS = {"dcgan": ConditionalGenerator, "acgan": ConditionalGenerator, "wgan-gp": ConditionalGenerator,
+              "mlp": MlpGenerator}
+
+
+def generator_config(params: TrainGanParams) -> dict:
+    """What rebuilds the generator; saved next to its weights."""
+    return {"arch": params.arch, "latent_dim": params.latent_dim, "widths": list(params.widths("generator")),
+            "n_classes": N_CLASSES, "latent": params.latent, "output": params.output}
+
+
+def build_generator(arch: str, **config) -> nn.Module:
+    """A generator from its checkpoint config (``generator_config``)."""
+    if arch not in GENERATORS:
+        raise TypeError(f"unknown arch {arch!r}")
+    return GENERATORS[arch](**config)
+
+
+build_generator.checkpoint_kind = "generator"  # how io.load_model names it in an error
+
+def build_discriminator(params: TrainGanParams) -> nn.Module:
+    widths = params.widths("discriminator")
+    if params.arch == "mlp":
+        return MlpDiscriminator(widths, N_CLASSES, params.mlp_dropout, params.spectral_norm)
+    return ConditionalDiscriminator(widths, N_CLASSES, params.norm(), auxiliary=params.arch == "acgan",
+                                    spectral=params.spectral_norm)
+
+
+def draw_latent(count: int, generator: nn.Module, rng: torch.Generator, device: torch.device) -> torch.Tensor:
+    """(count, latent_dim) noise from the generator's latent distribution."""
+    if generator.latent == "uniform":
+        return torch.rand(count, generator.latent_dim, generator=rng, device=device).mul_(2).sub_(1)  # U[-1, 1]
+    return torch.randn(count, generator.latent_dim, generator=rng, device=device)
+
+
+def to_output_range(images: torch.Tensor, output: str) -> torch.Tensor:
+    """Pipeline images in [-1, 1] -> the range of the generator's output activation."""
+    return images.add(1).div(2) if output == "sigmoid" else images
+
+
+def from_output_range(images: torch.Tensor, output: str) -> torch.Tensor:
+    """Generator outputs -> the pipeline's [-1, 1]."""
+    return images.mul(2).sub(1) if output == "sigmoid" else images
+
+
+@torch.no_grad()
+def sample(generator: nn.Module, labels: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """Fakes (N, 1, 28, 28) in [-1, 1] for the given class labels, in eval mode (BatchNorm running stats)."""
+    generator.eval()
+    noise = draw_latent(len(labels), generator, rng, labels.device)
+    return from_output_range(generator(noise, labels), generator.output)
