@@ -7,7 +7,7 @@ one-line reason naming the key to change.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ganaug.strict import require
 
@@ -81,6 +81,10 @@ class TrainGanParams:
         for key in ("noisy_real", "noisy_fake"):
             bounds = getattr(self, key)
             require(len(bounds) == 2 and 0 <= bounds[0] <= bounds[1], key, "a range [low, high] with 0 <= low <= high")
+        # A target above 1 is fine per image, but BCE rewards D without bound if the mean target is above 1.
+        real_mean, fake_mean = sum(self.noisy_real) / 2, sum(self.noisy_fake) / 2
+        require(real_mean <= 1, "noisy_real", "a range whose middle is at most 1 (the mean target is a probability)")
+        require(fake_mean < real_mean, "noisy_fake", "a range whose middle is below noisy_real's")
         for key in ("class_weight", "gp_weight", "collapse_floor"):
             require(getattr(self, key) >= 0, key, "a number >= 0")
         require(0 <= self.ema < 1, "ema", "a decay in [0, 1) (0 = off)")
@@ -96,6 +100,10 @@ class TrainGanParams:
                 "not wasserstein unless arch is wgan-gp (without the gradient penalty the critic is not Lipschitz)")
         require(not wgan or self.d_norm != "batch", "d_norm",
                 "layer or none for wgan-gp (the gradient penalty is per image; BatchNorm mixes the images of a batch)")
+        require(not wgan or self.gp_weight > 0, "gp_weight",
+                "a number > 0 for wgan-gp (without the penalty the critic is not Lipschitz)")
+        require(self.arch != "acgan" or self.class_weight > 0, "class_weight",
+                "a number > 0 for acgan (without the class loss its generator gets no class signal)")
         require(self.arch != "mlp" or self.d_norm in (None, "none"), "d_norm",
                 "None or none for arch mlp (its discriminator has no normalisation layers)")
         softened = self.real_label < 1 or self.noisy_labels
@@ -133,3 +141,7 @@ class CompareParams:
         require(len(self.configs) > 0, "configs", "a non-empty mapping of name -> train_gan overrides")
         require(all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name) for name in self.configs), "configs",
                 "names of letters, digits, - and _ (each names a folder and a DVC stage)")
+        known = {f.name for f in fields(TrainGanParams)}
+        for name, overrides in self.configs.items():
+            unknown = sorted(set(overrides) - known)
+            require(not unknown, f"configs.{name}", f"train_gan keys only ({', '.join(unknown)} unknown)")

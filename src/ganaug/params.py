@@ -209,11 +209,13 @@ class Params:
 
         require(self.compare.level in levels, "compare.level", f"one of prepare.levels {list(levels)}")
         require(self.compare.ratio <= max_ratio, "compare.ratio", f"a number <= generate.max_ratio={max_ratio}")
-        for name in self.compare.configs:
-            self.compare_gan(name)  # a bad override fails here, naming compare.configs.<name>.<key>
 
     def compare_gan(self, name: str) -> TrainGanParams:
-        """The train_gan params of comparison configuration ``name``: the section with its overrides."""
+        """The train_gan params of comparison configuration ``name``: the section with its overrides.
+
+        Checked here, when the comparison uses it, not on every load: a train_gan change that is
+        fine for the pipeline must not stop it because some configuration inherits it badly.
+        """
         merged = {**asdict(self.train_gan), **self.compare.configs[name]}
         return build(TrainGanParams, merged, prefix=f"compare.configs.{name}.")
 

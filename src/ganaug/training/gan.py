@@ -14,7 +14,7 @@ from ganaug.gan_params import TrainGanParams
 from ganaug.training.gan_health import warn_if_discriminator_wins
 from ganaug.training.gan_models import build_discriminator, build_generator, generator_config, to_output_range
 from ganaug.training.gan_state import Parts, fingerprint, load_state, restore, save_state, state_of
-from ganaug.training.gan_steps import discriminator_step, generator_step, objective, update_average
+from ganaug.training.gan_steps import discriminator_step, generator_step, objective, update_average, warmed_decay
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def train_gan(
                                 rng, device)
         interval[3] += g_loss
         if parts.average is not None:
-            update_average(parts.average, parts.generator, params.ema)
+            update_average(parts.average, parts.generator, warmed_decay(params.ema, step))
         # Kept on the device: a check per step would cost a host sync per step on a GPU.
         first_bad = torch.where((first_bad == 0) & ~torch.isfinite(d_stats[0] + g_loss), step, first_bad)
         logging_now = step % params.log_every == 0 or step == params.steps

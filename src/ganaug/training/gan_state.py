@@ -1,7 +1,8 @@
 """Resumable GAN training: what a killed run needs to carry on exactly where it stopped.
 
 A checkpoint holds both models, both optimizers, the random generator's state, the step, the
-log so far, the running interval sums and the generator's moving average, plus a fingerprint of the run: the params that
+log so far, the running interval sums, the generator's moving average and torch's global random
+streams (dropout draws from them), plus a fingerprint of the run: the params that
 shape the trajectory, the seed, the device type, the training data and the source of the
 code that trains. A rerun resumes only from a checkpoint with the same fingerprint (one that
 finished training but was killed before its outputs were written included); anything else
@@ -20,7 +21,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ganaug import losses
+from ganaug import gan_params, losses
 from ganaug.gan_params import TrainGanParams
 from ganaug.io import ArtifactError, load_checkpoint, save_checkpoint
 from ganaug.models import dcgan, mlp
@@ -28,7 +29,8 @@ from ganaug.training import gan_models, gan_steps
 
 logger = logging.getLogger(__name__)
 
-STATE_KEYS = ("step", "generator", "discriminator", "g_optimizer", "d_optimizer", "average", "rng", "log", "interval")
+STATE_KEYS = ("step", "generator", "discriminator", "g_optimizer", "d_optimizer", "average", "rng", "torch_rng",
+              "cuda_rng", "log", "interval")
 # Params that change neither the weights nor the log: changing them must not throw progress away.
 NOT_IN_TRAJECTORY = ("checkpoint_every", "d_wins_floor", "d_wins_intervals")
 
@@ -40,7 +42,7 @@ def fingerprint(params: TrainGanParams, seed: int, images: torch.Tensor, labels:
     digest.update(repr((shaping, seed, images.device.type)).encode())
     for tensor in (images, labels):
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    for module in (trainer, gan_steps, gan_models, dcgan, mlp, losses):
+    for module in (trainer, gan_steps, gan_models, gan_params, dcgan, mlp, losses):
         digest.update(inspect.getsource(module).encode())
     return digest.hexdigest()
 
@@ -78,7 +80,10 @@ class Parts(NamedTuple):
 
 def state_of(parts: Parts, step: int, rng: torch.Generator, log: list[dict], interval: torch.Tensor) -> dict:
     weights = {name: part.state_dict() if part is not None else None for name, part in parts._asdict().items()}
-    return {"step": step, **weights, "rng": rng.get_state(), "log": log, "interval": interval.cpu()}
+    # torch's global streams too: dropout (the mlp discriminator) draws from them, not from ``rng``.
+    cuda = torch.cuda.get_rng_state(interval.device) if interval.device.type == "cuda" else None
+    return {"step": step, **weights, "rng": rng.get_state(), "torch_rng": torch.get_rng_state(), "cuda_rng": cuda,
+            "log": log, "interval": interval.cpu()}
 
 
 def restore(state: dict, parts: Parts, rng: torch.Generator) -> None:
@@ -86,3 +91,6 @@ def restore(state: dict, parts: Parts, rng: torch.Generator) -> None:
         if part is not None:
             part.load_state_dict(state[name])
     rng.set_state(state["rng"])  # a CPU byte tensor, for CPU and CUDA generators alike
+    torch.set_rng_state(state["torch_rng"])
+    if state["cuda_rng"] is not None:
+        torch.cuda.set_rng_state(state["cuda_rng"], rng.device)

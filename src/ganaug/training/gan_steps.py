@@ -97,6 +97,12 @@ def generator_step(
     return g_loss.detach()
 
 
+def warmed_decay(decay: float, step: int) -> float:
+    """The EMA decay at ``step``: ramped up as (1 + step) / (10 + step), so the average forgets its
+    untrained start (0.999 ** 3000 would still keep 5% of it) before settling at ``decay``."""
+    return min(decay, (1 + step) / (10 + step))
+
+
 @torch.no_grad()
 def update_average(average: nn.Module, generator: nn.Module, decay: float) -> None:
     """average <- decay * average + (1 - decay) * generator; BatchNorm statistics are copied."""
