@@ -216,6 +216,8 @@ class Params:
         Checked here, when the comparison uses it, not on every load: a train_gan change that is
         fine for the pipeline must not stop it because some configuration inherits it badly.
         """
+        if name not in self.compare.configs:
+            raise ParamsError(f"--config {name}: not in compare.configs; allowed: {', '.join(self.compare.configs)}")
         merged = {**asdict(self.train_gan), **self.compare.configs[name]}
         return build(TrainGanParams, merged, prefix=f"compare.configs.{name}.")
 
