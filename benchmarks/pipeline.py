@@ -9,7 +9,8 @@ First measures images/s of LeNet-5 and GAN training, the pipeline's way against 
 (``throughput.py``), then runs ``dvc repro --single-item <stage>`` for each stage in topological
 order and prints its wall time and peak resident memory, of the largest process (exact, from
 wait4) and of the whole process tree, DVC included (sampled every 0.1 s), then the totals and
-the machine. ``--direct`` runs the same stage commands, taken from DVC beforehand with
+the machine. It also times a fresh process importing torch, and one importing the CLI and
+every stage module: the start-up each stage pays. ``--direct`` runs the same stage commands, taken from DVC beforehand with
 ``--plan``, without DVC's hashing and caching. Run from the project root with the venv's
 ``dvc`` and ``ganaug`` on PATH.
 """
@@ -20,12 +21,16 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import psutil
 import torch
 
 from throughput import add_arguments, measure, print_throughput
+
+STAGES = Path(__file__).resolve().parents[1] / "src" / "ganaug" / "stages"
 
 
 def planned_stages() -> list[dict]:
@@ -76,6 +81,26 @@ def run_stage(stage: dict, force: bool, direct: bool) -> tuple[float, float, flo
     return wall, usage.ru_maxrss / 2**20, tree_peak / 2**30, process.returncode
 
 
+def startup_seconds(code: str, rounds: int = 3) -> float:
+    """Best wall time of a fresh Python process running ``code``: what every stage pays before work."""
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def startup() -> dict:
+    """Start-up of a stage process: torch alone, and the CLI with every stage module imported."""
+    stages = ", ".join(f"ganaug.stages.{path.stem}" for path in sorted(STAGES.glob("[a-z]*.py")))
+    figures = {"torch_s": round(startup_seconds("import torch"), 2),
+               "ganaug_s": round(startup_seconds(f"import ganaug.cli, {stages}"), 2)}
+    print(f"start-up of a process: import torch {figures['torch_s']} s; "
+          f"the CLI and every stage module {figures['ganaug_s']} s", flush=True)
+    return figures
+
+
 def machine() -> str:
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU only"
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {device}"
@@ -113,7 +138,7 @@ def main() -> None:
         with open(args.plan, "w") as out:
             json.dump(planned_stages(), out, indent=2)
         return
-    figures = {"machine": machine()}
+    figures = {"machine": machine(), "startup": startup()}
     if not args.skip_throughput:
         figures["throughput"] = measure(args.level, args.steps, args.gan_steps, args.rounds, args.device)
         print_throughput(figures["throughput"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torchmetrics.image.fid import FrechetInceptionDistance
 
 
 class _Features(nn.Module):
@@ -25,6 +24,10 @@ class _Features(nn.Module):
 
 def fid(real_features: torch.Tensor, fake_features: torch.Tensor) -> float:
     """Frechet distance between Gaussians fitted to two (N, D) feature sets."""
+    # Imported here: torchmetrics pulls in torchvision and torch._dynamo, about 2.5 s of start-up
+    # that every stage importing this module (train_gan for diversity, say) would pay.
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
     dim = real_features.shape[1]
     metric = FrechetInceptionDistance(feature=_Features(dim), normalize=False, input_img_size=(dim,))
     metric.set_dtype(torch.float64)
