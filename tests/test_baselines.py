@@ -144,4 +144,4 @@ def test_fine_tuning_without_its_real_only_model_is_refused_before_training():
     params = parse_params({})
     with pytest.raises(ValueError, match=r"real_only cell of seeds \[1\]"):
         train_cells(data, data, {"gan": {}}, dict(params.variants), [Cell("real_only", 0.0, 0), Cell("finetune", 0.5, 1)],
-                    params.classifier, params.augment, (10, 5), "test")
+                    params.classifier, params.augment, "test")

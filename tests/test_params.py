@@ -99,13 +99,19 @@ def _lookup(tree, dotted):
     return tree
 
 
+@pytest.mark.parametrize("dvc_file", ["dvc.yaml", "compare/dvc.yaml"])
 @pytest.mark.parametrize("params_file", ["params.yaml", "tests/e2e/params.yaml"])
-def test_every_param_dvc_lists_exists_in_params_and_dataclasses(params_file):
-    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())
+def test_every_param_dvc_lists_exists_in_params_and_dataclasses(params_file, dvc_file):
+    dvc = yaml.safe_load((ROOT / dvc_file).read_text())
     raw = yaml.safe_load((ROOT / params_file).read_text())
     params = parse_params(raw)
-    listed = {key for stage in dvc["stages"].values() for key in stage.get("do", stage).get("params", [])}
-    assert listed, "dvc.yaml lists no params"
+    listed = set()
+    for stage in dvc["stages"].values():
+        for key in stage.get("do", stage).get("params", []):
+            # compare/dvc.yaml's stages run foreach over compare.configs: ${key} is each name.
+            names = raw["compare"]["configs"] if "${key}" in key else [None]
+            listed |= {key.replace("${key}", name) if name else key for name in names}
+    assert listed, f"{dvc_file} lists no params"
     for key in listed:
         _lookup(raw, key)  # KeyError if params.yaml lacks it
         _lookup(params, key)  # AttributeError if the dataclasses lack it

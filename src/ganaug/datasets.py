@@ -47,8 +47,9 @@ def load_test_set(mnist_path: Path, device: torch.device) -> Labelled:
     return to_labelled(mnist["x_test"], mnist["y_test"], device)
 
 
-def load_fakes(fakes_path: Path) -> dict[str, np.ndarray]:
-    return load_npz(fakes_path, FAKE_KEYS, made_by="ganaug generate")
+def load_fakes(fakes_path: Path, made_by: str = "ganaug generate") -> dict[str, np.ndarray]:
+    """Fakes and their judge scores; ``made_by`` is what to run when the file is missing or broken."""
+    return load_npz(fakes_path, FAKE_KEYS, made_by=made_by)
 
 
 def take_per_class(labels: np.ndarray, wanted: list[int], usable: np.ndarray | None = None) -> list[np.ndarray]:

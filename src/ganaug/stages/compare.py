@@ -39,8 +39,7 @@ def run_lenets(params: Params, config: str | None, mnist_path: Path, subsets_pat
     variants = {config: VariantParams(fakes="gan", filter=settings.filter)} if config else {}
     sources = {"gan": load_fakes(fakes_path)} if config else {}
     cells = [Cell(name, ratio, seed) for seed in range(settings.seeds)]
-    steps = (params.classifier.steps_for(level), params.classifier.finetune_steps_for(level))
-    rows = train_cells(real, test, sources, variants, cells, params.classifier, params.augment, steps,
+    rows = train_cells(real, test, sources, variants, cells, params.classifier, params.augment,
                        desc=f"compare {name}")
     save_json(results_path, {
         "config": name, "level": level, "ratio": ratio, "filter": settings.filter,
@@ -84,12 +83,16 @@ def config_row(params: Params, name: str, templates: dict[str, str], base: dict[
     }
 
 
-def add_q_values(rows: list[dict]) -> None:
-    """Benjamini-Hochberg over the configurations (one comparison each with real only), as the main table does."""
+def with_q_values(rows: list[dict]) -> list[dict]:
+    """The rows with Benjamini-Hochberg q values over the configurations (one comparison each with real
+    only), as the main table does, and p and q rounded for the table ("" where undefined)."""
+    table = []
     for row, q in zip(rows, adjusted([row["p_value"] for row in rows])):
-        row["q_value"] = "" if math.isnan(q) else round(q, 4)
-        row["p_value"] = "" if math.isnan(row["p_value"]) else round(row["p_value"], 4)
-        row["mark"] = "" if row["q_value"] == "" or row["q_value"] >= ALPHA else ("↑" if row["gain"] > 0 else "↓")
+        q = "" if math.isnan(q) else round(q, 4)
+        mark = "" if q == "" or q >= ALPHA else ("↑" if row["gain"] > 0 else "↓")
+        p = "" if math.isnan(row["p_value"]) else round(row["p_value"], 4)
+        table.append({**row, "p_value": p, "q_value": q, "mark": mark})
+    return table
 
 
 def markdown(rows: list[dict], base: dict[int, float], params: Params, table_path: Path) -> str:
@@ -142,8 +145,7 @@ def reading(rows: list[dict], ratio: float) -> str:
 def run_table(params: Params, templates: dict[str, str], real_results: Path, table_path: Path, csv_path: Path) -> None:
     """``templates``: health, summaries, results, grids paths with ``{config}``."""
     base = _accuracies(real_results, made_by=f"{MADE_BY} (lenet_real)")
-    rows = [config_row(params, name, templates, base) for name in params.compare.configs]
-    add_q_values(rows)
+    rows = with_q_values([config_row(params, name, templates, base) for name in params.compare.configs])
     save_csv(csv_path, rows)
     with atomic_path(table_path) as tmp:
         tmp.write_text(markdown(rows, base, params, table_path))

@@ -30,9 +30,8 @@ def run(params: Params, mnist_path: Path, subsets_path: Path, fakes_path: Path, 
     seeds = params.experiment.seeds
     variants = {HEADLINE: VariantParams(fakes="gan", filter=use_filter)}
     cells = [Cell(HEADLINE, ratio, seed) for seed in seeds] + [Cell(REAL_ONLY, 0.0, seed) for seed in seeds]
-    steps = (params.classifier.steps_for(level), params.classifier.finetune_steps_for(level))
     rows = train_cells(real, test, {"gan": load_fakes(fakes_path)}, variants, cells, params.classifier,
-                       params.augment, steps, "experiment")
+                       params.augment, "experiment")
     with_fakes = {r["seed"]: r["accuracy"] for r in rows if r["variant"] == HEADLINE}
     real_only = {r["seed"]: r["accuracy"] for r in rows if r["variant"] == REAL_ONLY}
     fake, base, compared = summarise(list(with_fakes.values())), summarise(list(real_only.values())), paired(with_fakes, real_only)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ganaug.datasets import FAKE_KEYS, load_level, load_test_set
-from ganaug.io import load_npz, save_csv
+from ganaug.datasets import load_fakes, load_level, load_test_set
+from ganaug.io import save_csv
 from ganaug.params import Params
 from ganaug.runtime import resolve_device, seed_everything
 from ganaug.training.cells import train_cells, variant_cells
@@ -27,8 +27,7 @@ def run(params: Params, level: int, mnist_path: Path, subsets_path: Path, fakes_
     real = load_level(mnist_path, subsets_path, level, device)
     test = load_test_set(mnist_path, device)
     used = sorted({v.fakes for v in variants.values()} - {"none"})
-    sources = {name: load_npz(fakes_paths[name], FAKE_KEYS, made_by=MADE_BY[name]) for name in used}
-    steps = (params.classifier.steps_for(level), params.classifier.finetune_steps_for(level))
+    sources = {name: load_fakes(fakes_paths[name], made_by=MADE_BY[name]) for name in used}
     cells = variant_cells(variants, params.grid.seeds_for(level))
-    rows = train_cells(real, test, sources, variants, cells, params.classifier, params.augment, steps, f"retrain@{level}")
+    rows = train_cells(real, test, sources, variants, cells, params.classifier, params.augment, f"retrain@{level}")
     save_csv(results_path, rows)

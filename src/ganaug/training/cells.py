@@ -32,12 +32,12 @@ def variant_cells(variants: dict[str, VariantParams], seeds: tuple[int, ...]) ->
 
 def train_cells(
     real: Labelled, test: Labelled, sources: dict[str, dict[str, np.ndarray]], variants: dict[str, VariantParams],
-    cells: list[Cell], recipe: ClassifierParams, strength: AugmentParams, level_steps: tuple[int, int], desc: str,
+    cells: list[Cell], recipe: ClassifierParams, strength: AugmentParams, desc: str,
 ) -> list[dict]:
     """Train every cell and return its row of results, in the order of ``cells``.
 
-    ``sources`` maps a fake source (gan, pca, leaky) to its fakes; ``level_steps`` is
-    (steps from scratch, steps of fine-tuning) at this level.
+    ``sources`` maps a fake source (gan, pca, leaky) to its fakes. Every cell takes the
+    recipe's steps for the level (the number of real images), or its fine-tuning steps.
     """
     variants = {REAL_ONLY: REAL, **variants}
     spec = [variants[c.variant] for c in cells]
@@ -57,20 +57,21 @@ def train_cells(
         models.update(zip(indices, trained))
         steps.update(dict.fromkeys(indices, n_steps))
 
-    train(scratch, level_steps[0], recipe, desc)
+    level = len(real.labels)
+    train(scratch, recipe.steps_for(level), recipe, desc)
     if tuned:
         base = {cells[i].seed: models[i] for i in scratch if cells[i].variant == REAL_ONLY}
         # Stacking copies the weights, so the real-only models are scored as they were.
         starts = [base[cells[i].seed] for i in tuned]
-        train(tuned, level_steps[1], dataclasses.replace(recipe, lr=recipe.finetune_lr), f"{desc} fine-tune", starts)
+        train(tuned, recipe.finetune_steps_for(level), dataclasses.replace(recipe, lr=recipe.finetune_lr), f"{desc} fine-tune", starts)
     scores = accuracies([models[i] for i in range(len(cells))], test)
     return [
         {
-            "level": len(real.labels),
+            "level": level,
             "variant": cell.variant,
             "ratio": cell.ratio,
             "seed": cell.seed,
-            "n_real": len(real.labels),
+            "n_real": level,
             "n_fake": s.n_fake,
             "shortfall": s.shortfall,
             "steps": steps[i],

@@ -29,8 +29,6 @@ from ganaug.training import gan_models, gan_steps
 
 logger = logging.getLogger(__name__)
 
-STATE_KEYS = ("step", "generator", "discriminator", "g_optimizer", "d_optimizer", "average", "rng", "torch_rng",
-              "cuda_rng", "log", "interval")
 # Params that change neither the weights nor the log: changing them must not throw progress away.
 NOT_IN_TRAJECTORY = ("checkpoint_every", "d_wins_floor", "d_wins_intervals")
 
@@ -76,6 +74,10 @@ class Parts(NamedTuple):
     g_optimizer: torch.optim.Optimizer
     d_optimizer: torch.optim.Optimizer
     average: nn.Module | None
+
+
+# What a checkpoint holds: the step, the parts, the random streams and the log so far.
+STATE_KEYS = ("step", *Parts._fields, "rng", "torch_rng", "cuda_rng", "log", "interval")
 
 
 def state_of(parts: Parts, step: int, rng: torch.Generator, log: list[dict], interval: torch.Tensor) -> dict:
