@@ -213,3 +213,16 @@ def test_a_collapsed_generator_is_reported_in_the_log_and_the_metrics(data, capl
     assert metrics["discriminator_wins_at"] == 50 and metrics["final"] == log[-1]
     assert discriminator_wins_at(log, dataclasses.replace(params, loss="wasserstein", arch="wgan-gp",
                                                           real_label=1.0)) is None  # a critic score is no probability
+
+
+@pytest.mark.parametrize("d_real, d_fake, fixed", [(0.8, 0.1, True), (4.0, -3.0, False)])
+def test_gan_log_plot_clips_only_probabilities(tmp_path, monkeypatch, d_real, d_fake, fixed):
+    from ganaug import figures
+
+    saved = []
+    monkeypatch.setattr(figures, "_save", lambda figure, path: saved.append(figure))
+    rows = [{"step": str(s), "d_loss": "1", "g_loss": "1", "d_real": str(d_real), "d_fake": str(d_fake)} for s in (1, 2)]
+    figures.plot_gan_logs(tmp_path / "gan.png", {500: rows})
+    low, high = saved[0].axes[1].get_ylim()
+    # D probabilities on [0, 1]; a Wasserstein critic's scores (here -3 to 4) are not cut off.
+    assert ((low, high) == (0, 1)) if fixed else (low <= d_fake and high >= d_real)

@@ -52,7 +52,9 @@ def plot_gan_logs(path: Path, logs: dict[int, list[dict[str, str]]]) -> None:
             d_axes.plot(step, [float(r[key]) for r in rows], label=label)
         loss_axes.set_title(f"{level} real images: losses", fontsize=9)
         d_axes.set_title(f"{level} real images: discriminator outputs", fontsize=9)
-        d_axes.set_ylim(0, 1)
+        # Probabilities get the full [0, 1] scale; a Wasserstein critic's raw scores keep their own.
+        if all(0 <= float(r[key]) <= 1 for r in rows for key in ("d_real", "d_fake")):
+            d_axes.set_ylim(0, 1)
         for ax in (loss_axes, d_axes):
             ax.set_xlabel("generator step")
             ax.legend(fontsize=8)
