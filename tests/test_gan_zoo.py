@@ -217,6 +217,8 @@ def test_a_collapsed_generator_is_reported_in_the_log_and_the_metrics(data, capl
 
 @pytest.mark.parametrize("d_real, d_fake, fixed", [(0.8, 0.1, True), (4.0, -3.0, False)])
 def test_gan_log_plot_clips_only_probabilities(tmp_path, monkeypatch, d_real, d_fake, fixed):
+    import matplotlib.pyplot as plt
+
     from ganaug import figures
 
     saved = []
@@ -224,5 +226,6 @@ def test_gan_log_plot_clips_only_probabilities(tmp_path, monkeypatch, d_real, d_
     rows = [{"step": str(s), "d_loss": "1", "g_loss": "1", "d_real": str(d_real), "d_fake": str(d_fake)} for s in (1, 2)]
     figures.plot_gan_logs(tmp_path / "gan.png", {500: rows})
     low, high = saved[0].axes[1].get_ylim()
+    plt.close(saved[0])
     # D probabilities on [0, 1]; a Wasserstein critic's scores (here -3 to 4) are not cut off.
     assert ((low, high) == (0, 1)) if fixed else (low <= d_fake and high >= d_real)
