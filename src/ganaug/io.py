@@ -163,6 +163,6 @@ def load_model(build: Callable[..., torch.nn.Module], path: str | Path, made_by:
         model.load_state_dict(weights)
     except (TypeError, RuntimeError, KeyError) as error:
         reason = str(error).splitlines()[0][:200]
-        what = getattr(build, "checkpoint_kind", build.__name__)
+        what = build.__name__.removeprefix("build_")  # LeNet5; build_generator -> generator
         raise ArtifactError(f"{path}: not a {what} checkpoint ({reason}); rerun `{made_by}`") from None
     return model.eval()

@@ -31,8 +31,6 @@ def build_generator(arch: str, **config) -> nn.Module:
     return GENERATORS[arch](**config)
 
 
-build_generator.checkpoint_kind = "generator"  # how io.load_model names it in an error
-
 def build_discriminator(params: TrainGanParams) -> nn.Module:
     widths = params.widths("discriminator")
     if params.arch == "mlp":
