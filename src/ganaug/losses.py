@@ -89,6 +89,11 @@ class GanLoss(NamedTuple):
     g_loss: Callable[[torch.Tensor], torch.Tensor]
     score: Callable[[torch.Tensor], torch.Tensor] = torch.sigmoid  # what the log shows as D(x), D(G(z))
 
+    @property
+    def probabilities(self) -> bool:
+        """Whether the logged D(x), D(G(z)) are probabilities; a critic's raw scores are not."""
+        return self.score is torch.sigmoid
+
 
 LOSSES = {
     "nonsaturating": GanLoss(bce_d_loss, nonsaturating_g_loss),

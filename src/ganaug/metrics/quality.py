@@ -25,7 +25,7 @@ class _Features(nn.Module):
 def fid(real_features: torch.Tensor, fake_features: torch.Tensor) -> float:
     """Frechet distance between Gaussians fitted to two (N, D) feature sets."""
     # Imported here: torchmetrics pulls in torchvision and torch._dynamo, about 2.5 s of start-up
-    # that every stage importing this module (train_gan for diversity, say) would pay.
+    # that every stage would pay, since the CLI imports this module (via the GAN's health metrics).
     from torchmetrics.image.fid import FrechetInceptionDistance
 
     dim = real_features.shape[1]

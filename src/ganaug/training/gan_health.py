@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ganaug.gan_params import TrainGanParams
+from ganaug.losses import LOSSES
 from ganaug.metrics.quality import mean_pairwise_distance
 from ganaug.params import N_CLASSES
 from ganaug.training.gan_models import sample
@@ -23,7 +24,7 @@ def discriminator_wins_at(log: list[dict], params: TrainGanParams) -> int | None
 
     None when that never happened, or when the loss's D(G(z)) is a critic score, not a probability.
     """
-    if params.loss == "wasserstein":
+    if not LOSSES[params.loss].probabilities:
         return None
     run = 0
     for row in log:
