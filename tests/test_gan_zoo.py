@@ -215,6 +215,13 @@ def test_a_collapsed_generator_is_reported_in_the_log_and_the_metrics(data, capl
                                                           real_label=1.0)) is None  # a critic score is no probability
 
 
+@pytest.mark.parametrize("name", sorted(losses.LOSSES))
+def test_the_log_shows_probabilities_except_for_a_critic(name):
+    outputs, critic = torch.tensor([-3.0, 0.0, 4.0]), name == "wasserstein"
+    assert torch.equal(losses.LOSSES[name].score(outputs), outputs if critic else torch.sigmoid(outputs))
+    assert losses.LOSSES[name].probabilities is not critic  # so D-wins applies to all but the critic
+
+
 @pytest.mark.parametrize("d_real, d_fake, fixed", [(0.8, 0.1, True), (4.0, -3.0, False)])
 def test_gan_log_plot_clips_only_probabilities(tmp_path, monkeypatch, d_real, d_fake, fixed):
     import matplotlib.pyplot as plt

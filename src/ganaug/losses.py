@@ -80,19 +80,14 @@ def gradient_penalty(scores: torch.Tensor, points: torch.Tensor) -> torch.Tensor
     return (gradients.flatten(1).norm(dim=1) - 1).pow(2).mean()
 
 
-def raw_score(scores: torch.Tensor) -> torch.Tensor:
-    return scores
-
-
 class GanLoss(NamedTuple):
     d_loss: Callable[..., torch.Tensor]
     g_loss: Callable[[torch.Tensor], torch.Tensor]
-    score: Callable[[torch.Tensor], torch.Tensor] = torch.sigmoid  # what the log shows as D(x), D(G(z))
+    probabilities: bool = True  # the log shows D's outputs through a sigmoid; False: a critic's raw scores
 
-    @property
-    def probabilities(self) -> bool:
-        """Whether the logged D(x), D(G(z)) are probabilities; a critic's raw scores are not."""
-        return self.score is torch.sigmoid
+    def score(self, outputs: torch.Tensor) -> torch.Tensor:
+        """What the log shows as D(x), D(G(z)): a probability, or a critic's raw score."""
+        return torch.sigmoid(outputs) if self.probabilities else outputs
 
 
 LOSSES = {
@@ -100,5 +95,5 @@ LOSSES = {
     "saturating": GanLoss(bce_d_loss, saturating_g_loss),
     "hinge": GanLoss(hinge_d_loss, critic_g_loss),
     # A critic's score is not a probability: the log shows raw mean scores, and D-wins does not apply.
-    "wasserstein": GanLoss(wasserstein_d_loss, critic_g_loss, score=raw_score),
+    "wasserstein": GanLoss(wasserstein_d_loss, critic_g_loss, probabilities=False),
 }
