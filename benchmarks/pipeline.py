@@ -11,8 +11,8 @@ order and prints its wall time and peak resident memory, of the largest process 
 wait4) and of the whole process tree, DVC included (sampled every 0.1 s), then the totals and
 the machine. It also times a fresh process importing torch, and one importing the CLI and
 every stage module: the start-up each stage pays. ``--direct`` runs the same stage commands,
-taken from DVC beforehand with ``--plan``, without DVC's hashing and caching. Run from the project root with the venv's
-``dvc`` and ``ganaug`` on PATH.
+taken from DVC beforehand with ``--plan``, without DVC's hashing and caching. Run from the
+project root with the venv's ``dvc`` and ``ganaug`` on PATH.
 """
 from __future__ import annotations
 

@@ -63,7 +63,8 @@ def train_cells(
         base = {cells[i].seed: models[i] for i in scratch if cells[i].variant == REAL_ONLY}
         # Stacking copies the weights, so the real-only models are scored as they were.
         starts = [base[cells[i].seed] for i in tuned]
-        train(tuned, recipe.finetune_steps_for(level), dataclasses.replace(recipe, lr=recipe.finetune_lr), f"{desc} fine-tune", starts)
+        finetune = dataclasses.replace(recipe, lr=recipe.finetune_lr)
+        train(tuned, recipe.finetune_steps_for(level), finetune, f"{desc} fine-tune", starts)
     scores = accuracies([models[i] for i in range(len(cells))], test)
     return [
         {
