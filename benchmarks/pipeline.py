@@ -124,6 +124,17 @@ def run_stages(stages: list[dict], force: bool, direct: bool) -> dict:
     return {"stages": rows, "total_s": round(total, 1), "peak_rss_gib": peak, "tree_rss_gib": tree}
 
 
+def markdown(figures: dict) -> list[str]:
+    """The README's table: each stage's wall time per level, the total and the peak memory."""
+    times = {}
+    for row in figures["stages"]:
+        times.setdefault(row["stage"].partition("@")[0], []).append(f"{row['wall_s']:.0f}")
+    lines = ["| stage | wall s, per level |", "|---|---|"]
+    lines += [f"| {name} | {' / '.join(walls)} |" for name, walls in times.items()]
+    return lines + [f"| **total** | **{figures['total_s']:.0f}** ({figures['total_s'] / 60:.1f} min); peak "
+                    f"{figures['peak_rss_gib']} GiB in one process, {figures['tree_rss_gib']} GiB for the tree |"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="rerun every stage except prepare")
@@ -131,9 +142,14 @@ def main() -> None:
     parser.add_argument("--skip_throughput", action="store_true", help="only time the stages")
     parser.add_argument("--plan", help="write the stage commands to this JSON file and stop")
     parser.add_argument("--direct", help="run the stage commands in this plan file, without DVC")
+    parser.add_argument("--markdown", help="print the stage table of this --json file and stop")
     add_arguments(parser)
     args = parser.parse_args()
 
+    if args.markdown:
+        with open(args.markdown) as handle:
+            print("\n".join(markdown(json.load(handle))))
+        return
     if args.plan:
         with open(args.plan, "w") as out:
             json.dump(planned_stages(), out, indent=2)

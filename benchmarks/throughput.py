@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from ganaug.datasets import load_fakes, load_level, serve
+from ganaug.diffaugment import DiffAugment
 from ganaug.models import ConditionalDiscriminator, ConditionalGenerator
 from ganaug.params import N_CLASSES, Params, load_params
 from ganaug.runtime import resolve_device
@@ -67,7 +68,7 @@ def lenet_throughput(params: Params, level: int, steps: int, device: torch.devic
     plain = {n: v for n, v in params.enabled_variants().items() if v.fakes == "gan" and not v.augment and v.init == "scratch"}
     cells = variant_cells(plain, params.grid.seeds_for(level))
     if fakes_path.exists():
-        requests = [("gan", c.ratio, c.variant in plain and plain[c.variant].filter) for c in cells]
+        requests = [("gan", c.ratio, c.variant in plain and plain[c.variant].filter, c.seed) for c in cells]
         pool, served = serve(real, {"gan": load_fakes(fakes_path)}, requests)
         rows, seeds = [s.rows for s in served], [c.seed for c in cells]
     else:  # no fakes yet: as many real-only models, the same work per step
@@ -89,9 +90,11 @@ def lenet_throughput(params: Params, level: int, steps: int, device: torch.devic
 
 
 def bare_gan(real_images: torch.Tensor, real_labels: torch.Tensor, params, seed: int) -> None:
-    """The textbook conditional GAN loop: same models, optimizers, loss and batches; nothing else."""
+    """The textbook conditional GAN loop: same models, optimizers, loss, batches and DiffAugment; nothing else."""
     device = real_images.device
     torch.manual_seed(seed)
+    rng = torch.Generator(device=device).manual_seed(seed)
+    augment = DiffAugment(params.diffaugment, params.translation, params.cutout, params.augment_probability, -1.0)
     generator = ConditionalGenerator(params.latent_dim, params.widths("generator"), N_CLASSES).to(device)
     discriminator = ConditionalDiscriminator(params.widths("discriminator"), N_CLASSES).to(device)
     g_opt = torch.optim.Adam(generator.parameters(), lr=params.lr_generator, betas=(params.beta1, 0.999))
@@ -102,14 +105,15 @@ def bare_gan(real_images: torch.Tensor, real_labels: torch.Tensor, params, seed:
             index = torch.randint(len(real_images), (b,), device=device)
             labels = real_labels[index]
             fake = generator(torch.randn(b, params.latent_dim, device=device), labels)
-            real_logits, fake_logits = discriminator(real_images[index], labels), discriminator(fake.detach(), labels)
+            real_logits = discriminator(augment(real_images[index], rng), labels)
+            fake_logits = discriminator(augment(fake.detach(), rng), labels)
             real_target = torch.full_like(real_logits, params.real_label)
             d_loss = bce(real_logits, real_target) + bce(fake_logits, torch.zeros_like(fake_logits))
             d_opt.zero_grad()
             d_loss.backward()
             d_opt.step()
         labels = torch.randint(N_CLASSES, (b,), device=device)
-        fake_logits = discriminator(generator(torch.randn(b, params.latent_dim, device=device), labels), labels)
+        fake_logits = discriminator(augment(generator(torch.randn(b, params.latent_dim, device=device), labels), rng), labels)
         g_loss = bce(fake_logits, torch.ones_like(fake_logits))
         g_opt.zero_grad()
         g_loss.backward()

@@ -8,12 +8,14 @@ from ganaug.stages.generate import class_summary, gan_sampler, generate_class
 from ganaug.training.cells import Cell, variant_cells
 
 
-def make_fakes(per_class: int, accepted_every: int):
-    labels = np.repeat(np.arange(10, dtype=np.uint8), per_class)
+def make_fakes(per_class: int, accepted_every: int, gans: int = 1):
+    """``gans`` GANs' fakes, one after the other as generate writes them."""
+    labels = np.tile(np.repeat(np.arange(10, dtype=np.uint8), per_class), gans)
     images = np.zeros((len(labels), 28, 28), np.uint8)
     images[:, 0, 0] = np.arange(len(labels)) % 256  # tag, to tell fakes apart
     scores = np.where(np.arange(len(labels)) % accepted_every == 0, 0.99, 0.1).astype(np.float32)
-    return {"images": images, "labels": labels, "scores": scores, "accepted": scores >= 0.9}
+    gan_seeds = np.repeat(np.arange(gans, dtype=np.uint8), 10 * per_class)
+    return {"images": images, "labels": labels, "scores": scores, "accepted": scores >= 0.9, "gan_seeds": gan_seeds}
 
 
 def real(n: int) -> Labelled:
@@ -22,8 +24,18 @@ def real(n: int) -> Labelled:
 
 def serve_one(n_real: int, fakes, ratio: float, use_filter: bool):
     """The training set of one (ratio, filter) request: its images, labels and bookkeeping."""
-    pool, (served,) = serve(real(n_real), {"gan": fakes}, [("gan", ratio, use_filter)])
+    pool, (served,) = serve(real(n_real), {"gan": fakes}, [("gan", ratio, use_filter, 0)])
     return pool.images[served.rows], pool.labels[served.rows], served
+
+
+def test_lenet_seed_s_trains_on_the_fakes_of_gan_s_mod_k():
+    fakes = make_fakes(20, 1, gans=3)
+    fakes["images"][:, 0, 1] = 100 * fakes["gan_seeds"]  # tells the GANs apart
+    pool, served = serve(real(100), {"gan": fakes}, [("gan", 0.5, False, seed) for seed in range(5)])
+    for seed, one in enumerate(served):
+        gan = pool.images[one.rows[100:], 0, 0, 1].add(1).mul(127.5).round().long()
+        assert one.n_fake == 50 and set(gan.tolist()) == {100 * (seed % 3)}
+        assert np.bincount(pool.labels[one.rows[100:]].numpy(), minlength=10).tolist() == [5] * 10
 
 
 def test_fakes_are_class_balanced_and_counted():
@@ -53,12 +65,13 @@ def test_ratio_zero_is_real_only():
 def test_a_pool_serves_each_request_its_own_fakes_once():
     sources = {"gan": make_fakes(20, 2), "pca": make_fakes(30, 3)}
     sources["pca"]["images"][:, 0, 1] = 1  # tells the sources apart
-    requests = [("gan", 0.0, False), ("gan", 0.5, False), ("gan", 1.0, False), ("pca", 0.5, False), ("gan", 0.5, True), ("pca", 1.0, True)]
+    requests = [("gan", 0.0, False, 0), ("gan", 0.5, False, 0), ("gan", 1.0, False, 0), ("pca", 0.5, False, 0),
+                ("gan", 0.5, True, 0), ("pca", 1.0, True, 0)]
     pool, served = serve(real(100), sources, requests)
-    used = {s: np.unique(np.concatenate([choose_fakes(sources[s], 100, r, f)[0] for src, r, f in requests if src == s and r]))
+    used = {s: np.unique(np.concatenate([choose_fakes(sources[s], 100, r, f)[0] for src, r, f, _ in requests if src == s and r]))
             for s in sources}
     assert len(pool.labels) == 100 + sum(len(u) for u in used.values())
-    for (source, ratio, use_filter), one in zip(requests, served):
+    for (source, ratio, use_filter, _), one in zip(requests, served):
         index, _ = choose_fakes(sources[source], 100, ratio, use_filter) if ratio else (np.zeros(0, int), 0)
         fake = pool.images[one.rows[100:], 0, 0]
         tags = fake[:, 0].add(1).mul(127.5).round().long().numpy()

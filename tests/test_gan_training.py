@@ -70,19 +70,19 @@ def test_a_run_killed_mid_way_resumes_and_ends_with_the_uninterrupted_weights(tm
     # bit for bit, on CPU.
     params = dataclasses.replace(TINY, steps=90, dstep=2)
     with caplog.at_level(logging.INFO, logger="ganaug.training.gan_state"):
-        resumed, resumed_log = train_gan(*data, params, seed=3, checkpoint=checkpoint)
+        resumed, resumed_log, _ = train_gan(*data, params, seed=3, checkpoint=checkpoint)
     assert "at step 45 of 90" in caplog.text
-    fresh, fresh_log = train_gan(*data, params, seed=3)
+    fresh, fresh_log, _ = train_gan(*data, params, seed=3)
     assert resumed_log == fresh_log
     for name, weight in fresh.state_dict().items():
         assert torch.equal(resumed.state_dict()[name], weight), name
 
 
 def test_a_finished_checkpoint_is_used_and_a_foreign_or_corrupt_one_is_not(tmp_path, data, one_thread, caplog):
-    first, first_log = train_gan(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
+    first, first_log, _ = train_gan(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
     with caplog.at_level(logging.INFO, logger="ganaug.training.gan_state"):
         # Killed after training, before the outputs were written: nothing left to train.
-        again, again_log = train_gan(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
+        again, again_log, _ = train_gan(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
         assert "at step 60 of 60" in caplog.text
         train_gan(*data, dataclasses.replace(TINY, steps=90), seed=3, checkpoint=tmp_path / "ckpt.pt")
         assert "from another run" in caplog.text
@@ -133,7 +133,7 @@ def test_every_loss_name_trains_and_the_losses_have_their_textbook_values(data, 
     assert set(LOSS_NAMES) == set(losses.LOSSES)
     for name in LOSS_NAMES:
         arch = "wgan-gp" if name == "wasserstein" else "dcgan"  # the only arch that loss is allowed with
-        _, log = train_gan(*data, dataclasses.replace(TINY, arch=arch, loss=name, steps=20, real_label=1.0), seed=0)
+        _, log, _ = train_gan(*data, dataclasses.replace(TINY, arch=arch, loss=name, steps=20, real_label=1.0), seed=0)
         assert all(math.isfinite(row["g_loss"]) for row in log), name
     logits = torch.tensor([2.0, -1.0])
     torch.testing.assert_close(losses.saturating_g_loss(logits), torch.log(1 - torch.sigmoid(logits)).mean())

@@ -34,7 +34,8 @@ ZOO = {
     "wgan-gp-no-norm": {**CONV, **WGAN, "d_norm": "none"},
     "deeper-d": {"g_widths": [8, 4, 4], "d_widths": [4, 8, 8], "d_norm": "layer"},
     "tricks": {**CONV, "spectral_norm": True, "ema": 0.9, "latent": "uniform", "output": "sigmoid",
-               "noisy_labels": True, "real_label": 1.0, "loss": "saturating", "latent_dim": 5},
+               "noisy_labels": True, "real_label": 1.0, "loss": "saturating", "latent_dim": 5,
+               "diffaugment": ["translation", "cutout"], "augment_probability": 0.5},
     "hinge": {**CONV, "loss": "hinge", "real_label": 1.0, "dstep": 3},
 }
 
@@ -51,7 +52,7 @@ def data():
 @pytest.mark.parametrize("name", ZOO)
 def test_every_arch_and_trick_trains_from_params_and_samples_digits_in_range(name, data, tmp_path):
     params = gan_params(**ZOO[name])
-    generator, log = train_gan(*data, params, seed=1)
+    generator, log, _ = train_gan(*data, params, seed=1)
     assert [row["step"] for row in log] == [4, 8, 12]
     assert all(math.isfinite(v) for row in log for v in row.values())
     fakes = sample(generator, torch.arange(10), torch.Generator().manual_seed(0))
@@ -146,8 +147,8 @@ def test_the_moving_average_follows_its_decay_and_is_what_is_sampled(data):
     update_average(average, current, decay=0.75)
     torch.testing.assert_close(average.weight, 0.75 * before + 0.25 * current.weight)
     assert warmed_decay(0.999, 1) == pytest.approx(2 / 11) and warmed_decay(0.999, 100_000) == 0.999
-    plain, _ = train_gan(*data, gan_params(**CONV), seed=1)
-    averaged, _ = train_gan(*data, gan_params(**CONV, ema=0.9), seed=1)
+    plain, _, _ = train_gan(*data, gan_params(**CONV), seed=1)
+    averaged, _, _ = train_gan(*data, gan_params(**CONV, ema=0.9), seed=1)
     assert not torch.equal(plain.state_dict()["upsample.0.weight"], averaged.state_dict()["upsample.0.weight"])
 
 
@@ -160,18 +161,18 @@ def test_a_sigmoid_generator_trains_on_data_in_0_1_and_samples_in_the_pipeline_r
         return step(generator, discriminator, optimizer, goal, real_images, labels, rng)
 
     monkeypatch.setattr(gan, "discriminator_step", spy)
-    generator, _ = train_gan(*data, gan_params(**CONV, output="sigmoid", steps=4), seed=1)
+    generator, _, _ = train_gan(*data, gan_params(**CONV, output="sigmoid", steps=4), seed=1)
     assert min(seen) >= 0  # the real images were moved to the sigmoid's range
     assert sample(generator, torch.arange(10), torch.Generator().manual_seed(0)).min() < 0  # and samples moved back
 
 
 @pytest.mark.parametrize("keys", [
-    {**WGAN, **CONV, "ema": 0.8, "latent": "uniform", "spectral_norm": True},
+    {**WGAN, **CONV, "ema": 0.8, "latent": "uniform", "spectral_norm": True, "diffaugment": ["cutout", "translation"]},
     {**ZOO["mlp"], "noisy_labels": True, "real_label": 1.0},  # dropout draws from torch's global stream
 ], ids=["wgan-gp-ema-sn", "mlp-dropout-noisy"])
 def test_an_interrupted_run_of_every_trick_resumes_to_the_same_weights(keys, tmp_path, data, monkeypatch):
     params = gan_params(**keys)
-    fresh, fresh_log = train_gan(*data, params, seed=2)
+    fresh, fresh_log, _ = train_gan(*data, params, seed=2)
     save = gan.save_state
 
     def save_then_crash(path, run, state):
@@ -183,7 +184,7 @@ def test_an_interrupted_run_of_every_trick_resumes_to_the_same_weights(keys, tmp
     with pytest.raises(KeyboardInterrupt):
         train_gan(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt")
     monkeypatch.setattr(gan, "save_state", save)
-    resumed, resumed_log = train_gan(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt")
+    resumed, resumed_log, _ = train_gan(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt")
     assert resumed_log == fresh_log
     for name, weight in fresh.state_dict().items():
         assert torch.equal(resumed.state_dict()[name], weight), name
@@ -230,8 +231,10 @@ def test_gan_log_plot_clips_only_probabilities(tmp_path, monkeypatch, d_real, d_
 
     saved = []
     monkeypatch.setattr(figures, "_save", lambda figure, path: saved.append(figure))
-    rows = [{"step": str(s), "d_loss": "1", "g_loss": "1", "d_real": str(d_real), "d_fake": str(d_fake)} for s in (1, 2)]
-    figures.plot_gan_logs(tmp_path / "gan.png", {500: rows})
+    rows = [{"gan_seed": "0", "step": str(s), "d_loss": "1", "g_loss": "1", "d_real": str(d_real), "d_fake": str(d_fake)}
+            for s in (1, 2)]
+    curve = [{"gan_seed": "0", "step": str(s), "fid": str(5.0 / s)} for s in (1, 2)]
+    figures.plot_gan_logs(tmp_path / "gan.png", {500: rows}, {500: curve}, {500: {0: 2}})
     low, high = saved[0].axes[1].get_ylim()
     plt.close(saved[0])
     # D probabilities on [0, 1]; a Wasserstein critic's scores (here -3 to 4) are not cut off.

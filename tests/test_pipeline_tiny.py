@@ -13,7 +13,8 @@ TINY_PARAMS = {
     "scarcity": 100,
     "ratio": 0.5,
     "prepare": {"levels": [100, 200]},
-    "train_gan": {"steps": 20, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8, "log_every": 5},
+    "train_gan": {"steps": 20, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8, "log_every": 5,
+                  "seeds": {100: 2, 200: 1}, "snapshot_every": 10, "snapshot_samples": 50},
     "classifier": {"batch_size": 32, "min_steps": 30, "max_steps": 30},
     "generate": {"max_ratio": 1.0, "batch_size": 64},
     "filter": {"threshold": 0.2},
@@ -49,12 +50,12 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
     p = ("--params", params)
     for level in (100, 200):
         d = tmp_path / "levels" / str(level)
-        invoke("train_gan", *p, "--level", level, "--mnist", mnist, "--subsets", subsets,
-               "--generator", d / "generator.pt", "--log", d / "gan_log.csv", "--health", d / "gan_health.json",
-               "--checkpoint", d / "gan_checkpoint.pt")
         invoke("judge", *p, "--level", level, "--mnist", mnist, "--subsets", subsets,
                "--judge", d / "judge.pt", "--metrics", d / "judge.json")
-        invoke("generate", *p, "--level", level, "--generator", d / "generator.pt", "--judge", d / "judge.pt",
+        invoke("train_gan", *p, "--level", level, "--mnist", mnist, "--subsets", subsets, "--judge", d / "judge.pt",
+               "--generators", d / "generators.pt", "--log", d / "gan_log.csv", "--criterion", d / "gan_criterion.csv",
+               "--health", d / "gan_health.json", "--checkpoints", d / "scratch")
+        invoke("generate", *p, "--level", level, "--generators", d / "generators.pt", "--judge", d / "judge.pt",
                "--fakes", d / "fakes.npz", "--summary", d / "generate.json", "--grid", d / "samples.png")
         invoke("pca", *p, "--level", level, "--mnist", mnist, "--subsets", subsets, "--judge", d / "judge.pt",
                "--fakes", d / "pca_fakes.npz", "--summary", d / "pca.json", "--grid", d / "pca_samples.png")
@@ -75,7 +76,8 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
     template = str(tmp_path / "levels/{level}")
     invoke("report", *p, "--results", template + "/results.csv", "--summaries", template + "/generate.json",
            "--pca_summaries", template + "/pca.json", "--judges", template + "/judge.json",
-           "--gan_logs", template + "/gan_log.csv", "--grids", template + "/samples.png",
+           "--gan_logs", template + "/gan_log.csv", "--gan_criteria", template + "/gan_criterion.csv",
+           "--gan_health", template + "/gan_health.json", "--grids", template + "/samples.png",
            "--pca_grids", template + "/pca_samples.png", "--quality", template + "/quality.json",
            "--quality_figures", str(tmp_path / "figures/{level}"), "--table", tmp_path / "table.md",
            "--table_csv", tmp_path / "table.csv", "--stats", tmp_path / "stats.csv",
@@ -87,9 +89,10 @@ def run_tiny_comparison(tmp_path, mnist, subsets):
     p, c = ("--params", tmp_path / "params.yaml"), tmp_path / "compare"
     for name in ("dcgan", "mlp"):
         invoke("train_gan", *p, "--level", 100, "--config", name, "--mnist", mnist, "--subsets", subsets,
-               "--generator", c / name / "generator.pt", "--log", c / name / "gan_log.csv",
-               "--health", c / name / "gan_health.json", "--checkpoint", c / name / "gan_checkpoint.pt")
-        invoke("generate", *p, "--level", 100, "--generator", c / name / "generator.pt",
+               "--judge", tmp_path / "levels/100/judge.pt", "--generators", c / name / "generators.pt",
+               "--log", c / name / "gan_log.csv", "--criterion", c / name / "gan_criterion.csv",
+               "--health", c / name / "gan_health.json", "--checkpoints", c / name / "scratch")
+        invoke("generate", *p, "--level", 100, "--generators", c / name / "generators.pt",
                "--judge", tmp_path / "levels/100/judge.pt", "--fakes", c / name / "fakes.npz",
                "--summary", c / name / "generate.json", "--grid", c / name / "samples.png")
         invoke("compare_lenet", *p, "--config", name, "--mnist", mnist, "--subsets", subsets,
@@ -122,11 +125,15 @@ def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
     assert {s["gain"] == "" for s in stats if s["variant"] == "real_only"} == {True}
     assert {s["fakes_vs"] for s in stats if s["variant"] == "gan_classical"} == {"classical"}  # its counterpart
 
-    assert not (tmp_path / "levels/100/gan_checkpoint.pt").exists()  # scratch, gone once the outputs are written
+    assert not list((tmp_path / "levels/100/scratch").iterdir())  # scratch, emptied once the outputs are written
     fakes = np.load(tmp_path / "levels/100/fakes.npz")
+    assert set(np.unique(fakes["gan_seeds"])) == {0, 1}  # train_gan.seeds: 2 GANs at 100
+    for seed in (0, 1):  # each GAN serves its own class-balanced fakes
+        assert (np.bincount(fakes["labels"][fakes["gan_seeds"] == seed], minlength=10) >= 10).all()
+    paired = [r for r in rows if r["variant"] == "gan" and r["level"] == "100"]
+    assert {(r["seed"], r["gan_seed"]) for r in paired} == {("0", "0"), ("1", "1")}  # LeNet seed s: GAN s mod 2
     assert fakes["images"].dtype == np.uint8 and fakes["images"].shape[1:] == (28, 28)
     assert np.array_equal(fakes["accepted"], fakes["scores"] >= 0.2)
-    assert (np.bincount(fakes["labels"], minlength=10) >= 10).all()  # max_ratio 1.0 * 100 / 10 classes
 
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["scarcity"] == 100 and metrics["seeds"] == 2
@@ -143,7 +150,13 @@ def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
     for png in ("figures/accuracy.png", "figures/gan.png", "levels/100/samples.png", "levels/100/pca_samples.png"):
         assert (tmp_path / png).read_bytes()[:4] == b"\x89PNG"
     gan_health = json.loads((tmp_path / "levels/100/gan_health.json").read_text())
-    assert gan_health["arch"] == "dcgan" and len(gan_health["diversity"]) == 10 and gan_health["train_seconds"] > 0
+    assert gan_health["arch"] == "dcgan" and gan_health["gan_seeds"] == 2 and gan_health["train_seconds"] > 0
+    for seed_health in gan_health["per_seed"]:
+        assert len(seed_health["diversity"]) == 10 and seed_health["chosen"]["step"] in (10, 20)
+    with open(tmp_path / "levels/100/gan_criterion.csv") as handle:
+        curve = list(csv.DictReader(handle))
+    assert [(r["gan_seed"], r["step"]) for r in curve] == [("0", "10"), ("0", "20"), ("1", "10"), ("1", "20")]
+    assert quality["gan_seeds"] == 1 and json.loads((tmp_path / "levels/100/quality.json").read_text())["gan_seeds"] == 2
 
     run_tiny_comparison(tmp_path, mnist, subsets)
     with open(tmp_path / "comparison.csv") as handle:

@@ -74,21 +74,23 @@ def prepare_command(params: Params, mnist: Path, subsets: Path) -> None:
 @level_option
 @PathOption("--mnist", help="Input: MNIST arrays from prepare.")
 @PathOption("--subsets", help="Input: level subsets from prepare.")
-@PathOption("--generator", help="Output: generator weights and config (.pt).")
-@PathOption("--log", "log_path", help="Output: losses and D outputs per interval (.csv).")
-@PathOption("--health", help="Output: training time, D-wins and per-class collapse metrics (.json).")
-@PathOption("--checkpoint", help="Scratch: the whole training state, resumed from after a kill (.pt).")
+@PathOption("--judge", "judge_path", help="Input: the level's judge, which scores the snapshots.")
+@PathOption("--generators", help="Output: the level's generators, one per GAN seed, weights and config (.pt).")
+@PathOption("--log", "log_path", help="Output: losses and D outputs per GAN seed and interval (.csv).")
+@PathOption("--criterion", help="Output: snapshot scores per GAN seed and step (.csv).")
+@PathOption("--health", help="Output: chosen snapshots, training time, D-wins and collapse metrics (.json).")
+@PathOption("--checkpoints", help="Scratch folder: each GAN's whole training state, resumed from after a kill.")
 @click.option("--config", default=None, help="A compare.configs name: train that configuration instead of train_gan.")
 @stage
 def train_gan_command(
-    params: Params, level: int, mnist: Path, subsets: Path, generator: Path, log_path: Path, health: Path,
-    checkpoint: Path, config: str | None,
+    params: Params, level: int, mnist: Path, subsets: Path, judge_path: Path, generators: Path, log_path: Path,
+    criterion: Path, health: Path, checkpoints: Path, config: str | None,
 ) -> None:
-    """Train a conditional GAN on one level's real images only; resumes an interrupted run."""
+    """Train the level's conditional GANs on its real images only; keep each one's best snapshot; resumable."""
     from ganaug.stages import train_gan
 
     gan = params.compare_gan(config) if config else None  # an unknown or nonsensical configuration stops here
-    train_gan.run(params, level, mnist, subsets, generator, log_path, health, checkpoint, gan)
+    train_gan.run(params, level, mnist, subsets, judge_path, generators, log_path, criterion, health, checkpoints, gan)
 
 
 @main.command("judge")
@@ -107,17 +109,17 @@ def judge_command(params: Params, level: int, mnist: Path, subsets: Path, judge_
 
 @main.command("generate")
 @level_option
-@PathOption("--generator", help="Input: generator from train_gan.")
+@PathOption("--generators", help="Input: the level's generators from train_gan.")
 @PathOption("--judge", "judge_path", help="Input: judge from judge.")
 @PathOption("--fakes", help="Output: fakes, labels, judge scores and accepted flags (.npz).")
 @PathOption("--summary", help="Output: TARR, acceptance and shortfall per class (.json).")
 @PathOption("--grid", help="Output: 10x10 sample grid, a row per class (.png).")
 @stage
-def generate_command(params: Params, level: int, generator: Path, judge_path: Path, fakes: Path, summary: Path, grid: Path) -> None:
-    """Sample class-balanced fakes, score them with the judge and flag those it accepts."""
+def generate_command(params: Params, level: int, generators: Path, judge_path: Path, fakes: Path, summary: Path, grid: Path) -> None:
+    """Sample class-balanced fakes from each GAN, score them with the judge and flag those it accepts."""
     from ganaug.stages import generate
 
-    generate.run(params, level, generator, judge_path, fakes, summary, grid)
+    generate.run(params, level, generators, judge_path, fakes, summary, grid)
 
 
 @main.command("pca")
@@ -206,6 +208,8 @@ def experiment_command(params: Params, mnist: Path, subsets: Path, fakes: Path, 
 @click.option("--pca_summaries", "pca_summaries", required=True, help="Input template: pca summaries, with {level}.")
 @click.option("--judges", required=True, help="Input template: judge metrics, with {level}.")
 @click.option("--gan_logs", "gan_logs", required=True, help="Input template: GAN logs, with {level}.")
+@click.option("--gan_criteria", "gan_criteria", required=True, help="Input template: GAN snapshot scores, with {level}.")
+@click.option("--gan_health", "gan_health", required=True, help="Input template: GAN health metrics, with {level}.")
 @click.option("--grids", required=True, help="Input template: GAN sample grids to link, with {level}.")
 @click.option("--pca_grids", "pca_grids", required=True, help="Input template: PCA sample grids to link, with {level}.")
 @click.option("--quality", required=True, help="Input template: evaluate metrics, with {level}.")

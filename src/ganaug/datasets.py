@@ -19,7 +19,7 @@ from ganaug.runtime import to_unit_range
 
 log = logging.getLogger(__name__)
 
-FAKE_KEYS = ("images", "labels", "scores", "accepted")
+FAKE_KEYS = ("images", "labels", "scores", "accepted", "gan_seeds")
 
 
 class Labelled(NamedTuple):
@@ -64,15 +64,24 @@ def load_full_train(mnist_path: Path, device: torch.device) -> Labelled:
     return to_labelled(mnist["x_train"], mnist["y_train"], device)
 
 
-def choose_fakes(fakes: dict[str, np.ndarray], n_real: int, ratio: float, use_filter: bool) -> tuple[np.ndarray, int]:
-    """Indices of round(ratio * n_real) class-balanced fakes, judge-accepted if ``use_filter``; shortfall.
+def gan_of(fakes: dict[str, np.ndarray], seed: int) -> int:
+    """The GAN whose fakes LeNet seed ``seed`` trains on: seed mod the number of GANs in the file."""
+    count = int(fakes["gan_seeds"].max()) + 1 if len(fakes["gan_seeds"]) else 1
+    return seed % count
+
+
+def choose_fakes(fakes: dict[str, np.ndarray], n_real: int, ratio: float, use_filter: bool,
+                 seed: int = 0) -> tuple[np.ndarray, int]:
+    """Indices of round(ratio * n_real) class-balanced fakes of GAN ``gan_of(fakes, seed)``,
+    judge-accepted if ``use_filter``; shortfall.
 
     Fakes are taken in generation order, so a smaller ratio's fakes are a subset of a
     larger one's. A class with too few fakes serves what it has and the shortfall is logged
     and returned, never hidden.
     """
     wanted = per_class_counts(round(ratio * n_real), N_CLASSES)
-    chosen = take_per_class(fakes["labels"], wanted, fakes["accepted"] if use_filter else None)
+    usable = fakes["gan_seeds"] == gan_of(fakes, seed)
+    chosen = take_per_class(fakes["labels"], wanted, usable & fakes["accepted"] if use_filter else usable)
     shortfall = sum(k - len(idx) for k, idx in zip(wanted, chosen))
     if shortfall:
         short = {c: k - len(idx) for c, (k, idx) in enumerate(zip(wanted, chosen)) if k > len(idx)}
@@ -86,22 +95,22 @@ class Served(NamedTuple):
     shortfall: int  # fakes asked for but not available (filter too strict)
 
 
-Request = tuple[str, float, bool]  # (fake source, ratio, filter); any source at ratio 0 serves no fakes
+Request = tuple[str, float, bool, int]  # (fake source, ratio, filter, LeNet seed); ratio 0 serves no fakes
 
 
 def serve(real: Labelled, sources: dict[str, dict[str, np.ndarray]], requests: list[Request]) -> tuple[Labelled, list[Served]]:
-    """One pool of the real images and every fake some (source, ratio, filter) request uses; each request's rows.
+    """One pool of the real images and every fake some (source, ratio, filter, seed) request uses; each request's rows.
 
     The pool holds each image once however many models train on it, so a level's whole grid
     fits in memory as one tensor.
     """
     n_real, device = len(real.labels), real.images.device
     chosen = [
-        choose_fakes(sources[source], n_real, ratio, use_filter) if ratio > 0 else (np.zeros(0, np.int64), 0)
-        for source, ratio, use_filter in requests
+        choose_fakes(sources[source], n_real, ratio, use_filter, seed) if ratio > 0 else (np.zeros(0, np.int64), 0)
+        for source, ratio, use_filter, seed in requests
     ]
     parts, offsets, offset = [real], {}, n_real
-    for source in dict.fromkeys(source for source, _, _ in requests):
+    for source in dict.fromkeys(request[0] for request in requests):
         used = np.unique(np.concatenate([np.zeros(0, np.int64)] + [c[0] for c, r in zip(chosen, requests) if r[0] == source]))
         if len(used):
             fakes = sources[source]
@@ -110,7 +119,7 @@ def serve(real: Labelled, sources: dict[str, dict[str, np.ndarray]], requests: l
             offset += len(used)
     pool = Labelled(torch.cat([p.images for p in parts]), torch.cat([p.labels for p in parts]))
     served = []
-    for (source, _, _), (index, short) in zip(requests, chosen):
+    for (source, *_), (index, short) in zip(requests, chosen):
         fake_rows = offsets[source][1] + np.searchsorted(offsets[source][0], index) if len(index) else index
         served.append(Served(torch.as_tensor(np.concatenate([np.arange(n_real), fake_rows]), device=device), len(index), short))
     return pool, served

@@ -41,23 +41,35 @@ def save_sample_grid(path: Path, rows: Sequence[np.ndarray], rejected: Sequence[
     _save(figure, path)
 
 
-def plot_gan_logs(path: Path, logs: dict[int, list[dict[str, str]]]) -> None:
-    """Per level: G and D losses (left axis) and mean D(x), D(G(z)) (right panel) by step."""
-    figure, axes = plt.subplots(len(logs), 2, figsize=(10, 2.6 * len(logs)), squeeze=False)
-    for (level, rows), (loss_axes, d_axes) in zip(logs.items(), axes):
+def plot_gan_logs(path: Path, logs: dict[int, list[dict[str, str]]], criteria: dict[int, list[dict[str, str]]],
+                  chosen: dict[int, dict[int, int]]) -> None:
+    """Per level: GAN seed 0's losses and mean D(x), D(G(z)) by step, and every seed's snapshot FID
+    (in the level judge's features) with the kept snapshot marked."""
+    figure, axes = plt.subplots(len(logs), 3, figsize=(14, 2.8 * len(logs)), squeeze=False)
+    for (level, rows), (loss_axes, d_axes, fid_axes) in zip(logs.items(), axes):
+        rows = [r for r in rows if int(r["gan_seed"]) == 0]
         step = [int(r["step"]) for r in rows]
         for key, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
             loss_axes.plot(step, [float(r[key]) for r in rows], label=label)
         for key, label in (("d_real", "D(x)"), ("d_fake", "D(G(z))")):
             d_axes.plot(step, [float(r[key]) for r in rows], label=label)
-        loss_axes.set_title(f"{level} real images: losses", fontsize=9)
-        d_axes.set_title(f"{level} real images: discriminator outputs", fontsize=9)
+        loss_axes.set(title=f"{level} real images: losses (GAN seed 0)", ylabel="loss")
+        d_axes.set(title=f"{level} real images: discriminator outputs", ylabel="mean score")
         # Probabilities get the full [0, 1] scale; a Wasserstein critic's raw scores keep their own.
         if all(0 <= float(r[key]) <= 1 for r in rows for key in ("d_real", "d_fake")):
             d_axes.set_ylim(0, 1)
-        for ax in (loss_axes, d_axes):
+        for seed, kept in sorted(chosen[level].items()):
+            curve = [r for r in criteria[level] if int(r["gan_seed"]) == seed]
+            line, = fid_axes.plot([int(r["step"]) for r in curve], [float(r["fid"]) for r in curve],
+                                  label=f"GAN seed {seed}")
+            at = [float(r["fid"]) for r in curve if int(r["step"]) == kept]
+            fid_axes.plot([kept] * len(at), at, "o", color=line.get_color())
+        fid_axes.set(title=f"{level} real images: snapshot FID (dot = kept)", ylabel="FID, judge features")
+        fid_axes.set_yscale("log")
+        for ax in (loss_axes, d_axes, fid_axes):
+            ax.title.set_fontsize(9)
             ax.set_xlabel("generator step")
-            ax.legend(fontsize=8)
+            ax.legend(fontsize=7)
     figure.tight_layout()
     _save(figure, path)
 

@@ -6,9 +6,11 @@ one-line reason naming the key to change.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, fields
 
+from ganaug.diffaugment import OPS as DIFFAUGMENT_OPS
 from ganaug.strict import require
 
 ARCHS = ("dcgan", "mlp", "acgan", "wgan-gp")  # training/gan_models.py builds each
@@ -34,7 +36,31 @@ class TrainGanParams:
     d_norm: str | None = None  # batch | layer | none; None = batch, layer for wgan-gp (mlp has none)
     spectral_norm: bool = False  # spectral normalisation of every D weight (Miyato et al. 2018)
     mlp_dropout: float = 0.4  # dropout after each hidden layer of the mlp discriminator
-    steps: int = 3000  # generator updates
+    # Generator updates: None = ``epochs`` of the level's real images, clipped to [min_steps,
+    # max_steps] (a small level needs more passes, a large one fewer); an integer = exactly that many.
+    steps: int | None = None
+    epochs: float = 50.0
+    min_steps: int = 4000
+    max_steps: int = 12000
+    # GANs per level (seeds 0..n-1, each its own generator, fakes and health); levels without an entry get 1.
+    seeds: dict[int, int] = field(default_factory=lambda: {500: 3, 1000: 3, 10000: 1, 60000: 1})
+    # Snapshot selection, from the level's own real images only (training/gan_snapshots.py): every
+    # ``snapshot_every`` steps, ``snapshot_samples`` class-balanced fakes are scored by FID in the
+    # level judge's features; the generator kept is the best snapshot whose share of near-copies of
+    # training images is at most ``max_copy_share``. A near-copy is nearer (pixels) to a training
+    # image than the ``copy_quantile`` quantile of the training images' distances to each other.
+    snapshot_every: int = 500
+    snapshot_samples: int = 1000
+    copy_quantile: float = 0.01
+    max_copy_share: float = 0.05
+    patience: int | None = 4  # stop after this many snapshots without a better one (not before min_steps); None = never
+    # DiffAugment (Zhao et al. 2020) in front of D, for real images and fakes alike, in both steps.
+    # Ops of DIFFAUGMENT_OPS, in order; () = off, the default: measured at 500 and 1000 real images,
+    # translation + cutout raised FID and lowered GAN-train (benchmarks/diffaugment.py, docs/training.md).
+    diffaugment: tuple[str, ...] = ()
+    translation: float = 0.125  # largest shift, as a share of the side (3.5 px of 28)
+    cutout: float = 0.25  # side of the erased square, as a share of the side (7 px of 28)
+    augment_probability: float = 1.0  # each op is applied to each image with this probability
     batch_size: int = 64
     dstep: int = 1  # discriminator updates per generator update (n_critic for wgan-gp)
     lr_generator: float = 2e-4  # DCGAN paper's Adam settings
@@ -60,8 +86,23 @@ class TrainGanParams:
     collapse_floor: float = 0.5  # warn when a class's fakes are under this share as diverse as its real images
 
     def __post_init__(self):
-        for key in ("latent_dim", "steps", "batch_size", "dstep", "log_every", "checkpoint_every", "d_wins_intervals"):
+        for key in ("latent_dim", "batch_size", "dstep", "log_every", "checkpoint_every", "d_wins_intervals",
+                    "min_steps", "snapshot_every", "snapshot_samples"):
             require(getattr(self, key) >= 1, key, "an integer >= 1")
+        require(self.steps is None or self.steps >= 1, "steps", "None (from epochs) or an integer >= 1")
+        require(self.epochs > 0, "epochs", "a positive number")
+        require(self.max_steps >= self.min_steps, "max_steps", "an integer >= min_steps")
+        require(all(n >= 1 for n in self.seeds.values()), "seeds", "a GAN count >= 1 per level")
+        require(0 < self.copy_quantile < 1, "copy_quantile", "a share in (0, 1)")
+        require(0 <= self.max_copy_share <= 1, "max_copy_share", "a share in [0, 1]")
+        require(self.patience is None or self.patience >= 1, "patience", "None (never stop early) or an integer >= 1")
+        unknown = [op for op in self.diffaugment if op not in DIFFAUGMENT_OPS]
+        require(not unknown, "diffaugment", f"a list of {', '.join(DIFFAUGMENT_OPS)} (got {', '.join(unknown)})")
+        require(len(set(self.diffaugment)) == len(self.diffaugment), "diffaugment", "each op at most once")
+        # Beyond half the side a shift moves a centred digit out of the frame; a cutout that large erases it.
+        require(0 < self.translation <= 0.5, "translation", "a share of the side in (0, 0.5]")
+        require(0 < self.cutout <= 0.5, "cutout", "a share of the side in (0, 0.5]")
+        require(0 < self.augment_probability <= 1, "augment_probability", "a probability in (0, 1]")
         require(self.arch in ARCHS, "arch", f"one of {', '.join(ARCHS)}")
         require(self.latent in ("gaussian", "uniform"), "latent", "gaussian or uniform")
         require(self.output in ("tanh", "sigmoid"), "output", "tanh or sigmoid")
@@ -112,6 +153,16 @@ class TrainGanParams:
                 " target to soften; set real_label: 1.0 and noisy_labels: false)")
         require(not (self.noisy_labels and self.real_label < 1), "noisy_labels",
                 "false with real_label < 1 (noisy labels already draw the real target; set real_label: 1.0)")
+
+    def steps_for(self, n_real: int) -> int:
+        """Generator updates for a level of ``n_real`` images (the most; patience may stop earlier)."""
+        if self.steps is not None:
+            return self.steps
+        return min(max(math.ceil(self.epochs * n_real / self.batch_size), self.min_steps), self.max_steps)
+
+    def seeds_for(self, level: int) -> tuple[int, ...]:
+        """The level's GAN seeds, 0..n-1."""
+        return tuple(range(self.seeds.get(level, 1)))
 
     def widths(self, model: str) -> tuple[int, ...]:
         """The ``generator`` or ``discriminator`` widths, the arch's recommended ones when unset."""

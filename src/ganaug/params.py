@@ -195,6 +195,11 @@ class Params:
         require(self.grid.leaky_level in levels, "grid.leaky_level", f"one of prepare.levels {list(levels)}")
         missing = [lv for lv in levels if lv not in self.grid.seeds]
         require(not missing, "grid.seeds", f"a seed count for every level of prepare.levels (missing {missing})")
+        for level, count in self.train_gan.seeds.items():  # a level not in prepare.levels is ignored, as in grid.seeds
+            # LeNet seed s trains on GAN s mod k: with more GANs than LeNet seeds, some GAN would never be used.
+            require(count <= self.grid.seeds.get(level, count), "train_gan.seeds",
+                    f"at most grid.seeds at each level ({count} GANs at {level} for {self.grid.seeds.get(level)} "
+                    "LeNet seeds: each GAN pairs with a LeNet seed)")
         require(REAL_ONLY not in self.variants, "variants", f"names other than {REAL_ONLY}, which is always trained")
         for name, variant in self.variants.items():
             require(variant.fakes == "none" or not variant.enabled or len(variant.ratios) > 0,

@@ -48,7 +48,7 @@ def run_lenets(params: Params, config: str | None, mnist_path: Path, subsets_pat
     })
 
 
-HEALTH_KEYS = ("train_seconds", "diversity", "collapsed_classes", "discriminator_wins_at")
+HEALTH_KEYS = ("train_seconds", "collapsed_classes", "per_seed")
 SUMMARY_KEYS = ("tarr", "acceptance_rate")
 
 
@@ -62,6 +62,8 @@ def config_row(params: Params, name: str, templates: dict[str, str], base: dict[
     health = load_json_with(paths["health"], f"{MADE_BY} (gan@{name})", HEALTH_KEYS)
     summary = load_json_with(paths["summaries"], f"{MADE_BY} (fakes@{name})", SUMMARY_KEYS)
     accuracy = _accuracies(paths["results"], made_by=f"{MADE_BY} (lenet@{name})")
+    diversity = [ratio for gan in health["per_seed"] for ratio in gan["diversity"]]  # every class of every GAN
+    d_wins = [gan["discriminator_wins_at"] for gan in health["per_seed"] if gan["discriminator_wins_at"]]
     fake, gain = summarise(list(accuracy.values())), paired(accuracy, base)
     return {
         "config": name,
@@ -70,10 +72,11 @@ def config_row(params: Params, name: str, templates: dict[str, str], base: dict[
         "train_seconds": health["train_seconds"],
         "tarr": summary["tarr"],
         "acceptance_rate": summary["acceptance_rate"],
-        "diversity_mean": round(sum(health["diversity"]) / len(health["diversity"]), 3),
-        "diversity_min": min(health["diversity"]),
+        "gans": len(health["per_seed"]),
+        "diversity_mean": round(sum(diversity) / len(diversity), 3),
+        "diversity_min": min(diversity),
         "collapsed_classes": " ".join(map(str, health["collapsed_classes"])),
-        "discriminator_wins_at": health["discriminator_wins_at"] or "",
+        "discriminator_wins_at": min(d_wins, default=""),
         "accuracy": round(fake.mean, 4),
         "accuracy_std": round(fake.std, 4),
         "gain": round(gain.gain.mean, 4),

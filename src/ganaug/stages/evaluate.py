@@ -4,7 +4,9 @@
         --metrics reports/levels/500/quality.json --per-class reports/levels/500/quality_per_class.csv
         --figures reports/figures/500
 
-Comparisons use equal-sized, class-balanced samples: n = min(level, evaluate.samples) fakes
+Each GAN seed's fakes are measured apart, and each metric is written as its mean over the
+level's GANs with its spread; per-class rows and pictures show GAN seed 0. Comparisons use
+equal-sized, class-balanced samples: n = min(level, evaluate.samples) fakes
 (as generated, unfiltered), n real test images, and, as the real-vs-real floor, n of the
 level's real training images. Features and the reference TARR come from the reference
 LeNet, which saw all 60000 real images and is used here only to measure.
@@ -101,55 +103,87 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+SEED_KEYS = ("tarr_judge", "tarr_reference", "gan_train_accuracy", *MANIFOLD_KEYS, "fid_accepted", "inception_score")
+
+
+def gan_metrics(fakes: Labelled, accepted: torch.Tensor, judge: LeNet5, reference: LeNet5, test: Labelled,
+                test_embedded: Embedded, n: int, level: int, params: Params) -> dict[str, float | None]:
+    """The SEED_KEYS of one GAN's fakes (``accepted``: the judge's flags)."""
+    fake_sample = sample(fakes, n)
+    accepted_features = features(reference, sample(Labelled(fakes.images[accepted], fakes.labels[accepted]), n).images)
+    k = params.evaluate.k
+    return {
+        "tarr_judge": tarr(predict_proba(judge, fakes.images), fakes.labels),
+        "tarr_reference": tarr(predict_proba(reference, fakes.images), fakes.labels),
+        "gan_train_accuracy": gan_train_accuracy(fakes, test, level, params)[0],
+        **compare(test_embedded.features, features(reference, fake_sample.images), k),
+        "fid_accepted": fid(test_embedded.features, accepted_features) if len(accepted_features) > k else None,
+        "inception_score": inception_score(predict_proba(reference, fake_sample.images)),
+    }
+
+
+def across_seeds(per_seed: list[dict]) -> dict[str, float | None]:
+    """Each key's mean over the GANs, and its spread (sample standard deviation; None for one GAN)."""
+    summary = {}
+    for key in SEED_KEYS:
+        values = [row[key] for row in per_seed if row[key] is not None]
+        summary[key] = _round(float(np.mean(values))) if values else None
+        summary[f"{key}_spread"] = _round(float(np.std(values, ddof=1))) if len(values) > 1 else None
+    return summary
+
+
 def run(
     params: Params, level: int, mnist_path: Path, subsets_path: Path, fakes_path: Path,
     judge_path: Path, reference_path: Path, metrics_path: Path, per_class_path: Path, figures: Path,
 ) -> None:
+    """Metrics per GAN seed, with their mean and spread; per-class rows and pictures of GAN seed 0."""
     seed_everything(params.seed)
     device = resolve_device(params.device)
     settings = params.evaluate
     real, test = load_level(mnist_path, subsets_path, level, device), load_test_set(mnist_path, device)
     arrays = load_fakes(fakes_path)
-    fakes = to_labelled(arrays["images"], arrays["labels"], device)
     judge = load_lenet(judge_path, f"dvc repro judge@{level}", device)
     reference = load_lenet(reference_path, "dvc repro reference", device)
-    judge_probs, reference_probs = predict_proba(judge, fakes.images), predict_proba(reference, fakes.images)
+    n_gans = int(arrays["gan_seeds"].max()) + 1
+    of_seed = [{key: value[arrays["gan_seeds"] == g] for key, value in arrays.items()} for g in range(n_gans)]
+    gans = [to_labelled(a["images"], a["labels"], device) for a in of_seed]
 
-    n = min(level, settings.samples, len(fakes.labels))
-    test_sample, fake_sample, real_sample = sample(test, n), sample(fakes, n), sample(real, n)
-    test_embedded, fake_embedded, real_embedded = (embed(reference, x) for x in (test_sample, fake_sample, real_sample))
-    accepted = Labelled(*(t[torch.as_tensor(arrays["accepted"], device=device)] for t in fakes))
-    accepted_features = features(reference, sample(accepted, n).images)
-    rows = per_class_rows(fakes, judge_probs, reference_probs, test_embedded, fake_embedded, real_embedded, params)
-    gan_train, n_gan_train = gan_train_accuracy(fakes, test, level, params)
-    quality = compare(test_embedded.features, fake_embedded.features, settings.k)
+    n = min(level, settings.samples, min(len(g.labels) for g in gans))
+    test_sample, real_sample = sample(test, n), sample(real, n)
+    test_embedded, real_embedded = embed(reference, test_sample), embed(reference, real_sample)
+    per_seed = [
+        {"gan_seed": g, **{key: _round(value) for key, value in gan_metrics(
+            fakes, torch.as_tensor(a["accepted"], device=device), judge, reference, test, test_embedded, n, level,
+            params).items()}}
+        for g, (fakes, a) in enumerate(zip(gans, of_seed))
+    ]
+    first = gans[0]
+    rows = per_class_rows(first, predict_proba(judge, first.images), predict_proba(reference, first.images),
+                          test_embedded, embed(reference, sample(first, n)), real_embedded, params)
     floor = compare(test_embedded.features, real_embedded.features, settings.k)
     collapsed = [r["class"] for r in rows if r["diversity"] < settings.collapse_threshold]
     low_acceptance = [r["class"] for r in rows if r["acceptance"] < settings.acceptance_floor]
     for name, classes in (("diversity below collapse_threshold", collapsed), ("acceptance below floor", low_acceptance)):
         if classes:
-            log.warning("level %d: %s for classes %s", level, name, classes)
+            log.warning("level %d: %s for classes %s (GAN seed 0)", level, name, classes)
 
     metrics = {
         "level": level,
         "samples": n,
-        "tarr_judge": round(tarr(judge_probs, fakes.labels), 4),
-        "tarr_reference": round(tarr(reference_probs, fakes.labels), 4),
-        "gan_train_accuracy": round(gan_train, 4),
-        "gan_train_images": n_gan_train,
+        "gan_seeds": n_gans,
+        **across_seeds(per_seed),
+        "gan_train_images": sample(first, level).labels.numel(),
         "real_train_accuracy": round(accuracy(judge, *test), 4),  # the judge: same LeNet on `level` real images
-        **{key: _round(value) for key, value in quality.items()},
         **{f"{key}_floor": _round(value) for key, value in floor.items()},
-        "fid_accepted": _round(fid(test_embedded.features, accepted_features)) if len(accepted_features) > settings.k else None,
-        "inception_score": round(inception_score(predict_proba(reference, fake_sample.images)), 4),
         "inception_score_real": round(inception_score(predict_proba(reference, test.images)), 4),
         "diversity_min": min(r["diversity"] for r in rows),
         "collapsed_classes": collapsed,
         "low_acceptance_classes": low_acceptance,
+        "per_gan_seed": per_seed,
     }
     save_csv(per_class_path, rows)
     save_json(metrics_path, metrics)
-    draw(figures, level, arrays, rows, params.filter.threshold)
+    draw(figures, level, of_seed[0], rows, params.filter.threshold)
 
 
 def draw(folder: Path, level: int, arrays: dict[str, np.ndarray], rows: list[dict], threshold: float) -> None:

@@ -30,5 +30,5 @@ def run(
     model = fit_class_gaussians(images, labels, params.pca.components, params.seed)
     judge = load_model(LeNet5, judge_path, made_by="dvc repro judge").to(device)
     rng = np.random.default_rng(params.seed)
-    judge_fakes(lambda label, count: sample_class(model, label, count, rng), judge, params, level,
+    judge_fakes([lambda label, count: sample_class(model, label, count, rng)], judge, params, level,
                 params.pca.max_ratio, fakes_path, summary_path, grid_path, "PCA")

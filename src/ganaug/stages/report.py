@@ -17,9 +17,12 @@ from ganaug.params import FAKE_SOURCES, REAL_ONLY, Params
 from ganaug.tables import (
     cell_stats, cell_values, fake_effects, findings, headline_table, level_tables, published_table, stats_rows,
 )
-from ganaug.training.gan import LOG_FIELDS
 
 RESULT_NUMBERS = ("level", "ratio", "seed", "steps", "accuracy")
+LOG_FIELDS = ("gan_seed", "step", "d_loss", "g_loss", "d_real", "d_fake")  # train_gan's log columns
+CRITERION_FIELDS = ("gan_seed", "step", "fid", "tarr_judge", "near_copies")  # its snapshot curve
+HEALTH_KEYS = ("gan_seeds", "chosen_step", "chosen_fid", "chosen_tarr_judge", "chosen_near_copies",
+               "per_seed")
 SUMMARY_KEYS = ("generated", "tarr", "acceptance_rate", "threshold", "shortfall", "per_class")
 
 
@@ -53,7 +56,10 @@ def gan_section(summaries: dict[str, dict[int, dict]], judges: dict[int, dict], 
     ]
     for source, by_level in summaries.items():
         for level, s in by_level.items():
-            short = {c["class"]: c["shortfall"] for c in s["per_class"] if c["shortfall"]}
+            short = defaultdict(int)  # summed over the level's GANs
+            for c in s["per_class"]:
+                short[c["class"]] += c["shortfall"]
+            short = {c: n for c, n in short.items() if n}
             lines.append(
                 f"| {level} | {source} | {judges[level]['test_accuracy']:.4f} | {s['generated']} | {s['tarr']:.4f} | "
                 f"{s['acceptance_rate']:.4f} ({s['threshold']:g}) | {s['shortfall']}"
@@ -62,12 +68,41 @@ def gan_section(summaries: dict[str, dict[int, dict]], judges: dict[int, dict], 
     for source, by_level in grids.items():
         lines += [""] + [f"![{source} fakes, {level} real images]({grid})" for level, grid in by_level.items()]
     lines.append("")
-    lines += [f"GAN training curves: ![GAN losses]({curves})", ""]
+    lines += [f"GAN training curves and snapshot scores: ![GAN losses]({curves})", ""]
     return lines
+
+
+def snapshot_section(health: dict[int, dict]) -> list[str]:
+    """Per level: the GANs, the steps they trained and the snapshots kept, by the level's own criterion."""
+    lines = [
+        "## GANs per level: the snapshots kept", "",
+        "Each GAN is scored every few hundred steps on the level's own real images only: FID in the level",
+        "judge's features, the judge's TARR, and the share of fakes that are near-copies of a training image",
+        "(nearer than the closest 1% of training images are to each other). The snapshot kept has the lowest",
+        "FID among those within the near-copy limit. Means over the level's GANs; training times are in",
+        "each level's gan_health.json (measured, so they differ from run to run).", "",
+        "| real images | GANs | steps trained (allowed) | kept at step | FID, judge features | TARR judge "
+        "| near-copies |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for level, h in health.items():
+        trained = ", ".join(str(s["steps_trained"]) for s in h["per_seed"])
+        lines.append(
+            f"| {level} | {h['gan_seeds']} | {trained} ({h['per_seed'][0]['steps_allowed']}) | "
+            + ", ".join(str(s["chosen"]["step"]) for s in h["per_seed"])
+            + f" | {h['chosen_fid']:.2f} | {h['chosen_tarr_judge']:.3f} | {h['chosen_near_copies']:.3f} |"
+        )
+    return lines + [""]
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _spread(quality: dict, key: str, digits: int = 2) -> str:
+    """A metric's mean over the level's GANs, ± their standard deviation when there are several."""
+    spread = quality.get(f"{key}_spread")
+    return _fmt(quality[key], digits) + ("" if spread is None else f" ± {_fmt(spread, digits)}")
 
 
 def quality_section(quality: dict[int, dict], figures: dict[int, str]) -> list[str]:
@@ -77,7 +112,7 @@ def quality_section(quality: dict[int, dict], figures: dict[int, str]) -> list[s
         "Fakes as generated (unfiltered), compared with real test images in the feature space of a reference",
         "LeNet-5 trained on all 60000 real images (used only to measure). Floor = the level's own real training",
         "images measured the same way. GAN-train = LeNet-5 trained on fakes only, next to the same LeNet on as",
-        "many real images.", "",
+        "many real images. With several GANs at a level: mean ± standard deviation over them.", "",
         "| real images | TARR judge / reference | GAN-train vs real | FID (floor) | FID accepted | precision (floor) "
         "| recall (floor) | density | coverage | IS fakes / real test | min diversity | flags |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -86,9 +121,9 @@ def quality_section(quality: dict[int, dict], figures: dict[int, str]) -> list[s
         flags = [f"collapse: classes {q['collapsed_classes']}"] if q["collapsed_classes"] else []
         flags += [f"low acceptance: classes {q['low_acceptance_classes']}"] if q["low_acceptance_classes"] else []
         cells = [
-            f"{q['tarr_judge']:.3f} / {q['tarr_reference']:.3f}",
-            f"{q['gan_train_accuracy']:.3f} vs {q['real_train_accuracy']:.3f}",
-            f"{_fmt(q['fid'])} ({_fmt(q['fid_floor'])})", _fmt(q["fid_accepted"]),
+            f"{_spread(q, 'tarr_judge', 3)} / {_spread(q, 'tarr_reference', 3)}",
+            f"{_spread(q, 'gan_train_accuracy', 3)} vs {q['real_train_accuracy']:.3f}",
+            f"{_spread(q, 'fid')} ({_fmt(q['fid_floor'])})", _spread(q, "fid_accepted"),
             f"{_fmt(q['precision'], 3)} ({_fmt(q['precision_floor'], 3)})",
             f"{_fmt(q['recall'], 3)} ({_fmt(q['recall_floor'], 3)})",
             _fmt(q["density"], 3), _fmt(q["coverage"], 3),
@@ -120,6 +155,9 @@ def run(
     judges = {lv: load_json_with(p, f"dvc repro judge@{lv}", ("test_accuracy",)) for lv, p in paths["judges"].items()}
     quality = {lv: load_json_with(p, f"dvc repro evaluate@{lv}", QUALITY_KEYS) for lv, p in paths["quality"].items()}
     logs = {lv: load_numeric_csv(p, f"dvc repro train_gan@{lv}", LOG_FIELDS) for lv, p in paths["gan_logs"].items()}
+    criteria = {lv: load_numeric_csv(p, f"dvc repro train_gan@{lv}", CRITERION_FIELDS)
+                for lv, p in paths["gan_criteria"].items()}
+    health = {lv: load_json_with(p, f"dvc repro train_gan@{lv}", HEALTH_KEYS) for lv, p in paths["gan_health"].items()}
     values = cell_values(rows)
     stats = cell_stats(values)
     variants = params.enabled_variants()
@@ -134,7 +172,8 @@ def run(
     for (level, variant, ratio), s in sorted(stats.items()):
         series[level, variant].append((ratio, s.accuracy.mean, s.accuracy.half_width))
     plot_accuracy(accuracy_plot, dict(series), fake_variants)
-    plot_gan_logs(gan_plot, logs)
+    plot_gan_logs(gan_plot, logs, criteria,
+                  {lv: {s["gan_seed"]: s["chosen"]["step"] for s in h["per_seed"]} for lv, h in health.items()})
 
     seeds = {lv: max(s.accuracy.n for k, s in stats.items() if k[0] == lv) for lv in levels}
     tuned = {name for name, v in variants.items() if v.init == "finetune"}
@@ -151,6 +190,9 @@ def run(
         "Optimizer steps per level, equal in every from-scratch cell: "
         + ", ".join(f"{lv}: {s}" for (lv, tuned), s in steps.items() if not tuned)
         + (("; fine-tuning: " + ", ".join(f"{lv}: {s}" for (lv, tuned), s in steps.items() if tuned)) if any(t for _, t in steps) else "")
+        + ". Fakes come from several GANs per level, LeNet seed s training on the fakes of GAN s mod k, so a "
+        "cell's interval covers GAN and LeNet seeds alike; GANs per level: "
+        + ", ".join(f"{lv}: {h['gan_seeds']}" for lv, h in health.items())
         + ". ↑ / ↓: significantly better / worse than real only (see Findings).", "",
         f"- **{REAL_ONLY}**: the level's real images only, no augmentation.", *described, "",
         f"## Headline: {params.grid.headline} against real only and classical augmentation", "",
@@ -161,6 +203,7 @@ def run(
         f"![accuracy against ratio]({os.path.relpath(accuracy_plot, table_path.parent)})", "",
         "## Every variant, per level", "",
         *level_tables(stats, levels, list(variants)),
+        *snapshot_section(health),
         *gan_section(summaries, judges, relative, os.path.relpath(gan_plot, table_path.parent)),
         *quality_section(quality, {lv: os.path.relpath(p, table_path.parent) for lv, p in paths["quality_figures"].items()}),
         *findings(stats, effects, levels, leaky),  # last: what the numbers above say

@@ -1,44 +1,86 @@
-"""train_gan: a GAN of the zoo (``train_gan.arch``) trained only on one level's real images.
+"""train_gan: the GANs of one level (``train_gan.seeds``), each trained only on that level's real images.
 
-    ganaug train_gan --level 500 --mnist ... --subsets ... --generator ... --log ... --health ... --checkpoint ...
+    ganaug train_gan --level 500 --mnist ... --subsets ... --judge ... --generators ... --log ... --criterion ...
+        --health ... --checkpoints ...
 
-Writes the generator (weights + the config that rebuilds it), the training log, and health
-metrics: the training's wall time, when the discriminator won outright, and each class's diversity against its real
-images (a collapsed class is also a logged warning). The checkpoint holds the whole training
-state, saved every ``train_gan.checkpoint_every`` steps; after a kill (or power loss) the rerun
-carries on from it instead of starting over. It is scratch, not a DVC output, and is deleted
-once the outputs are written.
+Each GAN seed trains its own generator; every ``snapshot_every`` steps its fakes are scored by
+the level's judge against the level's real images (FID in the judge's features, TARR,
+near-copies of training images: ``training/gan_snapshots.py``) and the best snapshot is kept.
+Writes the generators (one file, weights + the config that rebuilds them), the training log
+and the snapshot curve (one row per seed and step), and health metrics per seed: wall time,
+steps trained, the chosen step and its scores, when the discriminator won outright, and each
+class's diversity against its real images (a collapsed class is also a logged warning).
+The checkpoints folder holds each seed's whole training state, saved every
+``checkpoint_every`` steps; after a kill the rerun carries on from it instead of starting over.
+It is scratch, not a DVC output, and is emptied once the outputs are written.
 """
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+from torch import nn
+
 from ganaug.datasets import load_level
 from ganaug.gan_params import TrainGanParams
-from ganaug.io import save_checkpoint, save_csv, save_json
+from ganaug.io import load_model, save_checkpoint, save_csv, save_json
+from ganaug.models import LeNet5
 from ganaug.params import Params
 from ganaug.runtime import resolve_device, seed_everything
 from ganaug.training.gan import train_gan
 from ganaug.training.gan_health import class_diversity, health
 from ganaug.training.gan_models import generator_config
+from ganaug.training.gan_snapshots import Criterion
+
+
+def gan_seed(params: Params, gan: int) -> int:
+    """The torch seed of the level's GAN number ``gan``: GAN 0 trains with the pipeline's seed."""
+    return params.seed + gan
 
 
 def run(
-    params: Params, level: int, mnist_path: Path, subsets_path: Path, generator_path: Path, log_path: Path,
-    health_path: Path, checkpoint_path: Path, gan: TrainGanParams | None = None,
+    params: Params, level: int, mnist_path: Path, subsets_path: Path, judge_path: Path, generators_path: Path,
+    log_path: Path, criterion_path: Path, health_path: Path, checkpoints: Path, gan: TrainGanParams | None = None,
 ) -> None:
     """Train and write the outputs; ``gan`` replaces the train_gan section (the comparison's configurations)."""
     gan = gan or params.train_gan
     seed_everything(params.seed)
-    real = load_level(mnist_path, subsets_path, level, resolve_device(params.device))
-    started = time.perf_counter()
-    generator, log_rows = train_gan(real.images, real.labels, gan, params.seed, desc=f"GAN@{level}",
-                                    checkpoint=checkpoint_path)
-    seconds = time.perf_counter() - started  # of this process: a resumed run counts only what it trained
-    diversity = class_diversity(generator, real.images, real.labels, params.seed)
-    save_checkpoint(generator_path, generator.cpu().state_dict(), generator_config(gan))
-    save_csv(log_path, log_rows)
-    save_json(health_path, {"level": level, "arch": gan.arch, "train_seconds": round(seconds, 1),
-                            **health(log_rows, diversity, gan)})
-    checkpoint_path.unlink(missing_ok=True)  # scratch: only an unfinished run needs it
+    device = resolve_device(params.device)
+    real = load_level(mnist_path, subsets_path, level, device)
+    judge = load_model(LeNet5, judge_path, made_by=f"dvc repro judge@{level}").to(device)
+    criterion = Criterion(judge, real.images, real.labels, gan.snapshot_samples, gan.copy_quantile, params.seed)
+    generators, logs, curves, healths = [], [], [], []
+    for number in gan.seeds_for(level):
+        seed = gan_seed(params, number)
+        started = time.perf_counter()
+        generator, log_rows, selection = train_gan(
+            real.images, real.labels, gan, seed, desc=f"GAN@{level} seed {number}",
+            checkpoint=checkpoints / f"gan_seed{number}.pt", criterion=criterion)
+        seconds = time.perf_counter() - started  # of this process: a resumed run counts only what it trained
+        diversity = class_diversity(generator, real.images, real.labels, seed)
+        generators.append(generator.cpu())
+        logs += [{"gan_seed": number, **row} for row in log_rows]
+        curves += [{"gan_seed": number, **row} for row in selection.curve]
+        healths.append({"gan_seed": number, "train_seconds": round(seconds, 1),
+                        "steps_trained": selection.curve[-1]["step"], "steps_allowed": gan.steps_for(level),
+                        "chosen": selection.chosen(), **health(log_rows, diversity, gan)})
+    save_checkpoint(generators_path, nn.ModuleList(generators).state_dict(),
+                    {"generator": generator_config(gan), "count": len(generators)})
+    save_csv(log_path, logs)
+    save_csv(criterion_path, curves)
+    save_json(health_path, {"level": level, "arch": gan.arch, "gan_seeds": len(generators),
+                            "diffaugment": list(gan.diffaugment), **summary(healths), "per_seed": healths})
+    for number in gan.seeds_for(level):
+        (checkpoints / f"gan_seed{number}.pt").unlink(missing_ok=True)  # scratch: only an unfinished run needs it
+
+
+def summary(healths: list[dict]) -> dict:
+    """Across the level's GANs: total time, mean chosen step and the chosen snapshots' mean scores."""
+    chosen = [h["chosen"] for h in healths]
+    mean = lambda values: round(sum(values) / len(values), 4)  # noqa: E731
+    return {
+        "train_seconds": round(sum(h["train_seconds"] for h in healths), 1),
+        "chosen_step": mean([c["step"] for c in chosen]),
+        **{f"chosen_{key}": mean([c[key] for c in chosen]) for key in ("fid", "tarr_judge", "near_copies")},
+        "collapsed_classes": sorted({c for h in healths for c in h["collapsed_classes"]}),
+    }

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ganaug.datasets import Labelled, serve
+from ganaug.datasets import Labelled, gan_of, serve
 from ganaug.params import REAL_ONLY, AugmentParams, ClassifierParams, VariantParams
 from ganaug.training.batched import accuracies, train_lenets
 
@@ -46,7 +46,7 @@ def train_cells(
     missing = sorted({cells[i].seed for i in tuned} - {c.seed for c in cells if c.variant == REAL_ONLY})
     if missing:
         raise ValueError(f"fine-tuning needs the real_only cell of seeds {missing}")
-    pool, served = serve(real, sources, [(v.fakes, c.ratio, v.filter) for c, v in zip(cells, spec)])
+    pool, served = serve(real, sources, [(v.fakes, c.ratio, v.filter, c.seed) for c, v in zip(cells, spec)])
     models, steps = {}, {}
 
     def train(indices: list[int], n_steps: int, how: ClassifierParams, label: str, init=()) -> None:
@@ -73,6 +73,7 @@ def train_cells(
             "ratio": cell.ratio,
             "seed": cell.seed,
             "n_real": level,
+            "gan_seed": gan_of(sources[variants[cell.variant].fakes], cell.seed) if s.n_fake else None,
             "n_fake": s.n_fake,
             "shortfall": s.shortfall,
             "steps": steps[i],

@@ -1,4 +1,5 @@
-"""Train a conditional GAN of the zoo on one level's real images: one short step each for D and G, resumable."""
+"""Train a conditional GAN of the zoo on one level's real images: one short step each for D and G,
+snapshots scored on the level's own images (the best one kept), resumable."""
 from __future__ import annotations
 
 import copy
@@ -13,6 +14,7 @@ from tqdm import tqdm
 from ganaug.gan_params import TrainGanParams
 from ganaug.training.gan_health import warn_if_discriminator_wins
 from ganaug.training.gan_models import build_discriminator, build_generator, generator_config, to_output_range
+from ganaug.training.gan_snapshots import Criterion, Selection
 from ganaug.training.gan_state import Parts, fingerprint, load_state, restore, save_state, state_of
 from ganaug.training.gan_steps import discriminator_step, generator_step, objective, update_average, warmed_decay
 
@@ -51,32 +53,39 @@ def build_parts(params: TrainGanParams, device: torch.device) -> Parts:
 
 def train_gan(
     real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGanParams, seed: int, desc: str = "GAN",
-    checkpoint: Path | None = None,
-) -> tuple[nn.Module, list[dict[str, float]]]:
-    """Train on ``real_images`` (N, 1, 28, 28) in [-1, 1]; return the generator to sample and the log.
+    checkpoint: Path | None = None, criterion: Criterion | None = None,
+) -> tuple[nn.Module, list[dict[str, float]], Selection]:
+    """Train on ``real_images`` (N, 1, 28, 28) in [-1, 1]; return the generator to sample, the log and the snapshots.
 
-    The generator returned is the moving average of G's weights when ``ema`` > 0. The log has
-    one row per ``log_every`` steps with mean losses and D scores. With a ``checkpoint`` path,
-    the whole training state is saved there every ``checkpoint_every`` steps and at the end,
-    and an unfinished checkpoint of the same run is resumed from: the resumed run ends with
-    the same weights as an uninterrupted one.
+    Trains ``params.steps_for(N)`` steps at most. With a ``criterion``, the sampled generator (the
+    moving average of G's weights when ``ema`` > 0) is scored every ``snapshot_every`` steps, the
+    best snapshot is the one returned, and training stops after ``patience`` snapshots without a
+    better one; without, the last weights are returned. The log has one row per ``log_every``
+    steps with mean losses and D scores. With a ``checkpoint`` path, the whole training state is
+    saved there every ``checkpoint_every`` steps, and an unfinished checkpoint of the same run is
+    resumed from: the resumed run ends with the same weights as an uninterrupted one.
     """
     device = real_images.device
     torch.manual_seed(seed)
     parts = build_parts(params, device)
+    sampled = parts.generator if parts.average is None else parts.average
     real_images = to_output_range(real_images, params.output).contiguous(memory_format=CHANNELS_LAST)
     goal = objective(params)
     rng = torch.Generator(device=device).manual_seed(seed)
     log, interval = [], torch.zeros(4, device=device)  # sums of d_loss, d_real, d_fake, g_loss
+    steps = params.steps_for(len(real_images))
     run = fingerprint(params, seed, real_images, real_labels, sys.modules[__name__])
-    state = load_state(Path(checkpoint), run, params.steps) if checkpoint else None
+    state = load_state(Path(checkpoint), run, steps) if checkpoint else None
     if state:
         restore(state, parts, rng)
         log, interval = state["log"], state["interval"].to(device)
+    selection = Selection(params.max_copy_share, params.patience, state["selection"] if state else None)
     first_bad = torch.zeros((), dtype=torch.long, device=device)  # first step with a non-finite loss, 0 if none
     start = state["step"] + 1 if state else 1
-    bar = tqdm(range(start, params.steps + 1), desc=desc, unit="step", disable=None, mininterval=1.0,
-               initial=start - 1, total=params.steps)
+    if state and selection.exhausted(state["step"], params.min_steps):
+        start = steps + 1  # killed after stopping early, before the outputs were written
+    bar = tqdm(range(start, steps + 1), desc=desc, unit="step", disable=None, mininterval=1.0,
+               initial=start - 1, total=steps)
     for step in bar:
         for _ in range(params.dstep):
             index = torch.randint(len(real_images), (params.batch_size,), generator=rng, device=device)
@@ -90,9 +99,10 @@ def train_gan(
             update_average(parts.average, parts.generator, warmed_decay(params.ema, step))
         # Kept on the device: a check per step would cost a host sync per step on a GPU.
         first_bad = torch.where((first_bad == 0) & ~torch.isfinite(d_stats[0] + g_loss), step, first_bad)
-        logging_now = step % params.log_every == 0 or step == params.steps
-        saving_now = checkpoint is not None and (step % params.checkpoint_every == 0 or step == params.steps)
-        if (logging_now or saving_now) and first_bad.item():  # never log or checkpoint a diverged state
+        logging_now = step % params.log_every == 0 or step == steps
+        saving_now = checkpoint is not None and (step % params.checkpoint_every == 0 or step == steps)
+        scoring_now = criterion is not None and (step % params.snapshot_every == 0 or step == steps)
+        if (logging_now or saving_now or scoring_now) and first_bad.item():  # never keep a diverged state
             raise _diverged(first_bad.item(), log)
         if logging_now:
             d_loss, d_real, d_fake, g_mean = (interval / (step - (log[-1]["step"] if log else 0))).tolist()
@@ -100,6 +110,13 @@ def train_gan(
             bar.set_postfix(d=f"{d_loss:.3f}", g=f"{g_mean:.3f}", dx=f"{d_real:.2f}", dgz=f"{d_fake:.2f}")
             warn_if_discriminator_wins(log, params)
             interval.zero_()
-        if saving_now:
-            save_state(Path(checkpoint), run, state_of(parts, step, rng, log, interval))
-    return (parts.generator if parts.average is None else parts.average).eval(), log
+        if scoring_now:
+            selection.offer(step, sampled, criterion(sampled))
+        stopping = scoring_now and selection.exhausted(step, params.min_steps)
+        if saving_now or (stopping and checkpoint is not None):
+            save_state(Path(checkpoint), run, state_of(parts, step, rng, log, interval, selection.state()))
+        if stopping:
+            logger.info("%s: no better snapshot in the last %d; stopped at step %d of %d, keeping step %d",
+                        desc, params.patience, step, steps, selection.best_step)
+            break
+    return selection.keep_best(sampled).eval(), log, selection

@@ -31,6 +31,11 @@ def build_generator(arch: str, **config) -> nn.Module:
     return GENERATORS[arch](**config)
 
 
+def build_generators(generator: dict, count: int) -> nn.ModuleList:
+    """A level's generators, one per GAN seed, from their checkpoint config (``generator_config`` and the count)."""
+    return nn.ModuleList(build_generator(**generator) for _ in range(count))
+
+
 def build_discriminator(params: TrainGanParams) -> nn.Module:
     widths = params.widths("discriminator")
     if params.arch == "mlp":

@@ -1,7 +1,7 @@
 """Resumable GAN training: what a killed run needs to carry on exactly where it stopped.
 
 A checkpoint holds both models, both optimizers, the random generator's state, the step, the
-log so far, the running interval sums, the generator's moving average and torch's global random
+log so far, the snapshots scored so far with the best one's weights, the running interval sums, the generator's moving average and torch's global random
 streams (dropout draws from them), plus a fingerprint of the run: the params that
 shape the trajectory, the seed, the device type, the training data and the source of the
 code that trains. A rerun resumes only from a checkpoint with the same fingerprint (one that
@@ -21,16 +21,16 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ganaug import gan_params, losses
+from ganaug import diffaugment, gan_params, losses
 from ganaug.gan_params import TrainGanParams
 from ganaug.io import ArtifactError, load_checkpoint, save_checkpoint
 from ganaug.models import dcgan, mlp
-from ganaug.training import gan_models, gan_steps
+from ganaug.training import gan_models, gan_snapshots, gan_steps
 
 logger = logging.getLogger(__name__)
 
 # Params that change neither the weights nor the log: changing them must not throw progress away.
-NOT_IN_TRAJECTORY = ("checkpoint_every", "d_wins_floor", "d_wins_intervals")
+NOT_IN_TRAJECTORY = ("checkpoint_every", "d_wins_floor", "d_wins_intervals", "seeds")
 
 
 def fingerprint(params: TrainGanParams, seed: int, images: torch.Tensor, labels: torch.Tensor, trainer) -> str:
@@ -40,7 +40,7 @@ def fingerprint(params: TrainGanParams, seed: int, images: torch.Tensor, labels:
     digest.update(repr((shaping, seed, images.device.type)).encode())
     for tensor in (images, labels):
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    for module in (trainer, gan_steps, gan_models, gan_params, dcgan, mlp, losses):
+    for module in (trainer, gan_steps, gan_models, gan_snapshots, gan_params, diffaugment, dcgan, mlp, losses):
         digest.update(inspect.getsource(module).encode())
     return digest.hexdigest()
 
@@ -76,16 +76,17 @@ class Parts(NamedTuple):
     average: nn.Module | None
 
 
-# What a checkpoint holds: the step, the parts, the random streams and the log so far.
-STATE_KEYS = ("step", *Parts._fields, "rng", "torch_rng", "cuda_rng", "log", "interval")
+# What a checkpoint holds: the step, the parts, the random streams, the log and the snapshots so far.
+STATE_KEYS = ("step", *Parts._fields, "rng", "torch_rng", "cuda_rng", "log", "interval", "selection")
 
 
-def state_of(parts: Parts, step: int, rng: torch.Generator, log: list[dict], interval: torch.Tensor) -> dict:
+def state_of(parts: Parts, step: int, rng: torch.Generator, log: list[dict], interval: torch.Tensor,
+             selection: dict) -> dict:
     weights = {name: part.state_dict() if part is not None else None for name, part in parts._asdict().items()}
     # torch's global streams too: dropout (the mlp discriminator) draws from them, not from ``rng``.
     cuda = torch.cuda.get_rng_state(interval.device) if interval.device.type == "cuda" else None
     return {"step": step, **weights, "rng": rng.get_state(), "torch_rng": torch.get_rng_state(), "cuda_rng": cuda,
-            "log": log, "interval": interval.cpu()}
+            "log": log, "interval": interval.cpu(), "selection": selection}
 
 
 def restore(state: dict, parts: Parts, rng: torch.Generator) -> None:

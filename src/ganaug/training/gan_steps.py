@@ -1,7 +1,7 @@
 """One discriminator step and one generator step of any GAN in the zoo, as short functions.
 
-The objective (loss by name, label targets, the AC-GAN class term, the WGAN-GP penalty) comes
-from params once, in :func:`objective`; the steps only apply it. Each step returns detached
+The objective (loss by name, label targets, the AC-GAN class term, the WGAN-GP penalty,
+DiffAugment's transforms in front of D) comes from params once, in :func:`objective`; the steps only apply it. Each step returns detached
 tensors, never host numbers, so a GPU loop never waits on a sync.
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from ganaug.diffaugment import DiffAugment
 from ganaug.gan_params import TrainGanParams
 from ganaug.losses import LOSSES, GanLoss, Target, class_loss, gradient_penalty, interpolate
 from ganaug.params import N_CLASSES
@@ -24,6 +25,7 @@ class Objective(NamedTuple):
     class_weight: float  # weight of the AC-GAN class loss (used only when D predicts classes)
     class_loss_on_fakes: bool  # D's class loss on fakes as well as on real images
     gp_weight: float  # weight of the gradient penalty; 0 = none
+    augment: DiffAugment | None  # what D sees of every image, real or fake; None = the image itself
 
 
 def objective(params: TrainGanParams) -> Objective:
@@ -34,7 +36,14 @@ def objective(params: TrainGanParams) -> Objective:
         class_weight=params.class_weight,
         class_loss_on_fakes=params.class_loss_on_fakes,
         gp_weight=params.gp_weight if params.arch == "wgan-gp" else 0.0,
+        augment=DiffAugment(params.diffaugment, params.translation, params.cutout, params.augment_probability,
+                            background=0.0 if params.output == "sigmoid" else -1.0) if params.diffaugment else None,
     )
+
+
+def seen(goal: Objective, images: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """What D is shown of ``images``: their DiffAugment transform, drawn per image, or the images."""
+    return images if goal.augment is None else goal.augment(images, rng)
 
 
 def heads(output: torch.Tensor | tuple) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -56,13 +65,15 @@ def discriminator_step(
     real_images: torch.Tensor, labels: torch.Tensor, rng: torch.Generator,
 ) -> torch.Tensor:
     """Minimise d_loss: D(x, y) towards the real target, D(G(z, y), y) towards the fake one;
-    plus, for AC-GAN, the class loss on both, and for WGAN-GP, the gradient penalty.
+    plus, for AC-GAN, the class loss on both, and for WGAN-GP, the gradient penalty (between the
+    images as D sees them). With DiffAugment, D sees each image through its own random transform.
 
     Returns detached (loss, mean score of x, mean score of G(z)) as one tensor.
     """
     noise = draw_latent(len(labels), generator, rng, labels.device)
     with torch.no_grad():
         fake_images = generator(noise, labels)
+    real_images, fake_images = seen(goal, real_images, rng), seen(goal, fake_images, rng)
     real_logits, real_classes = heads(discriminator(real_images, labels))
     fake_logits, fake_classes = heads(discriminator(fake_images, labels))
     d_loss = goal.loss.d_loss(real_logits, fake_logits, *targets(goal, len(labels), rng, labels.device))
@@ -87,7 +98,7 @@ def generator_step(
     """Minimise g_loss of D(G(z, y), y) for fresh noise and uniformly drawn classes (+ the AC-GAN class loss)."""
     labels = torch.randint(N_CLASSES, (batch_size,), generator=rng, device=device)
     noise = draw_latent(batch_size, generator, rng, device)
-    fake_logits, fake_classes = heads(discriminator(generator(noise, labels), labels))
+    fake_logits, fake_classes = heads(discriminator(seen(goal, generator(noise, labels), rng), labels))
     g_loss = goal.loss.g_loss(fake_logits)
     if fake_classes is not None:
         g_loss = g_loss + goal.class_weight * class_loss(fake_classes, labels)
