@@ -19,16 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import psutil
-import torch
-
 from throughput import add_arguments, measure, print_throughput
+
+from ganaug.machine import describe
 
 STAGES = Path(__file__).resolve().parents[1] / "src" / "ganaug" / "stages"
 
@@ -102,17 +101,19 @@ def startup() -> dict:
 
 
 def machine() -> str:
-    device = torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU only"
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {device}"
+    described = describe()
+    device = described["cuda_device"] or "CPU only"
+    return (f"{described['cpu']} ({described['cpu_capability']}), {os.cpu_count()} cores, "
+            f"torch {described['torch']}, {device}")
 
 
 def run_stages(stages: list[dict], force: bool, direct: bool) -> dict:
     rows, started = [], time.perf_counter()
     print(f"{'stage':<18} {'wall s':>8} {'peak GiB':>9} {'tree GiB':>9}", flush=True)
     for stage in stages:
-        if direct and stage["stage"] == "prepare" and not force:
+        if direct and stage["stage"] == "fetch" and not force:
             continue
-        wall, peak, tree, code = run_stage(stage, force=force and stage["stage"] != "prepare", direct=direct)
+        wall, peak, tree, code = run_stage(stage, force=force and stage["stage"] != "fetch", direct=direct)
         rows.append({"stage": stage["stage"], "wall_s": round(wall, 1), "peak_rss_gib": round(peak, 2),
                      "tree_rss_gib": round(tree, 2)})
         print(f"{stage['stage']:<18} {wall:>8.1f} {peak:>9.2f} {tree:>9.2f}", flush=True)
@@ -137,7 +138,7 @@ def markdown(figures: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--force", action="store_true", help="rerun every stage except prepare")
+    parser.add_argument("--force", action="store_true", help="rerun every stage except fetch (MNIST)")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--skip_throughput", action="store_true", help="only time the stages")
     parser.add_argument("--plan", help="write the stage commands to this JSON file and stop")

@@ -93,7 +93,8 @@ def test_check_names_a_missing_metrics_file_and_needs_one_baseline(tmp_path):
 
 def test_every_stage_has_a_command_with_help():
     result = CliRunner().invoke(main, ["--help"])
-    for command in ("prepare", "train_gan", "judge", "generate", "retrain", "experiment", "report", "check"):
+    for command in ("validate", "fetch", "prepare", "train_gan", "judge", "generate", "retrain", "experiment", "report",
+                    "check", "show"):
         assert command in result.output
         assert CliRunner().invoke(main, [command, "--help"]).exit_code == 0
 
@@ -102,14 +103,15 @@ def test_bad_params_and_missing_inputs_are_one_line_errors(tmp_path):
     params = tmp_path / "params.yaml"
     params.write_text("filter: {threshold: 2}\n")
     args = ["judge", "--params", str(params), "--level", "500", "--mnist", str(tmp_path / "m.npz"),
-            "--subsets", str(tmp_path / "s.npz"), "--judge", str(tmp_path / "j.pt"), "--metrics", str(tmp_path / "j.json")]
+            "--subsets", str(tmp_path / "s.npz"), "--judge", str(tmp_path / "j.pt"), "--metrics", str(tmp_path / "j.json"),
+            "--curves", str(tmp_path / "curves")]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
     assert result.output.strip() == "Error: filter.threshold = 2.0: allowed: a probability in [0, 1]"
 
     params.write_text("seed: 0\n")
     result = CliRunner().invoke(main, args)
-    assert result.exit_code == 1 and "s.npz: missing; run `ganaug prepare` first" in result.output
+    assert result.exit_code == 1 and "s.npz: missing; run `dvc repro prepare` first" in result.output
     assert not (tmp_path / "j.pt").exists() and not (tmp_path / "j.json").exists()
 
     result = CliRunner().invoke(main, [*args[:3], "--level", "7", *args[5:]])

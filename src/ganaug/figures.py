@@ -54,7 +54,7 @@ def plot_gan_logs(path: Path, logs: dict[int, list[dict[str, str]]], criteria: d
         for key, label in (("d_real", "D(x)"), ("d_fake", "D(G(z))")):
             d_axes.plot(step, [float(r[key]) for r in rows], label=label)
         loss_axes.set(title=f"{level} real images: losses (GAN seed 0)", ylabel="loss")
-        d_axes.set(title=f"{level} real images: discriminator outputs", ylabel="mean score")
+        d_axes.set(title=f"{level} real images: discriminator outputs", ylabel="mean D output (1 = real)")
         # Probabilities get the full [0, 1] scale; a Wasserstein critic's raw scores keep their own.
         if all(0 <= float(r[key]) <= 1 for r in rows for key in ("d_real", "d_fake")):
             d_axes.set_ylim(0, 1)
@@ -70,23 +70,28 @@ def plot_gan_logs(path: Path, logs: dict[int, list[dict[str, str]]], criteria: d
             ax.title.set_fontsize(9)
             ax.set_xlabel("generator step")
             ax.legend(fontsize=7)
+    figure.suptitle("GAN training per level: a healthy run keeps D(x) above D(G(z)) without either reaching 0 or 1;\n"
+                    "the kept generator is the snapshot of lowest FID on the level's own images (right)", fontsize=10)
     figure.tight_layout()
     _save(figure, path)
 
 
-def plot_accuracy(path: Path, series: dict[tuple[int, str], list[tuple[float, float, float]]], fake_variants: set[str]) -> None:
-    """Test accuracy against fake/real ratio, one panel per level, with 95% confidence bands.
+def plot_accuracy(path: Path, series: dict[tuple[int, str], list[tuple[float, float, float]]], fake_variants: set[str],
+                  headline: str, takeaway: str) -> None:
+    """Test accuracy against fake/real ratio, one panel per level, under a title that says what to take away.
 
     ``series`` maps (level, variant) to [(ratio, mean, CI half-width), ...]. A variant with
     fakes is a line over its ratios; one without (real only, classical augmentation) is a
-    horizontal band, since it has no ratio. One panel per level, because accuracies at 500 and
-    60000 real images differ by more than any effect of the fakes.
+    horizontal line, since it has no ratio. Only the headline variant and real only get their
+    95% confidence band, drawn boldly: eight overlapping bands would hide every line. One panel
+    per level, because accuracies at 500 and 60000 real images differ by more than any effect of the fakes.
     """
     levels = sorted({level for level, _ in series})
     variants = list(dict.fromkeys(v for _, v in series))
-    colours = {v: plt.cm.tab10(i % 10) for i, v in enumerate(v for v in variants if v != REAL_ONLY)}
-    colours[REAL_ONLY] = "black"  # the reference every variant is compared with
-    figure, axes = plt.subplots(1, len(levels), figsize=(4.2 * len(levels), 3.6), squeeze=False)
+    palette = [c for i, c in enumerate(plt.cm.tab10.colors) if i != 3]  # red (3) is the headline's alone
+    colours = {v: palette[i % len(palette)] for i, v in enumerate(v for v in variants if v not in (REAL_ONLY, headline))}
+    colours[REAL_ONLY], colours[headline] = "black", "tab:red"
+    figure, axes = plt.subplots(1, len(levels), figsize=(4.2 * len(levels), 3.8), squeeze=False)
     for ax, level in zip(axes[0], levels):
         for variant in variants:
             points = series.get((level, variant))
@@ -94,18 +99,23 @@ def plot_accuracy(path: Path, series: dict[tuple[int, str], list[tuple[float, fl
                 continue
             ratio, mean, half = (np.array(x) for x in zip(*sorted(points)))
             half = np.nan_to_num(half)
+            bold = variant in (REAL_ONLY, headline)
+            style = {"color": colours[variant], "linewidth": 2.2 if bold else 0.9, "alpha": 1.0 if bold else 0.65,
+                     "label": f"{variant} (95% CI band)" if bold else variant, "zorder": 3 if bold else 2}
             if variant in fake_variants:
-                ax.plot(ratio, mean, marker="o", markersize=3, color=colours[variant], label=variant)
-                ax.fill_between(ratio, mean - half, mean + half, color=colours[variant], alpha=0.15)
+                ax.plot(ratio, mean, marker="o", markersize=4 if bold else 2.5, **style)
+                if bold:
+                    ax.fill_between(ratio, mean - half, mean + half, color=colours[variant], alpha=0.18, zorder=1)
             else:
-                width = 1.6 if variant == REAL_ONLY else 1
-                ax.axhline(mean[0], color=colours[variant], linestyle="--", linewidth=width, label=variant)
-                ax.axhspan(mean[0] - half[0], mean[0] + half[0], color=colours[variant], alpha=0.12)
+                ax.axhline(mean[0], linestyle="--", **style)
+                if bold:
+                    ax.axhspan(mean[0] - half[0], mean[0] + half[0], color=colours[variant], alpha=0.12, zorder=1)
         ax.set_xscale("log")
         ax.set_title(f"{level} real images", fontsize=9)
-        ax.set_xlabel("fake / real ratio")
+        ax.set_xlabel("fakes per real image")
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("LeNet-5 test accuracy")
+    figure.suptitle(takeaway, fontsize=10)
     handles, labels = axes[0][0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 8), fontsize=8, bbox_to_anchor=(0.5, -0.02))
     figure.tight_layout(rect=(0, 0.07, 1, 1))
@@ -113,20 +123,26 @@ def plot_accuracy(path: Path, series: dict[tuple[int, str], list[tuple[float, fl
 
 
 def plot_per_class_quality(path: Path, rows: list[dict], title: str) -> None:
-    """Per class: TARR by judge and reference, filter acceptance, and diversity relative to real."""
+    """Per class: how many fakes are recognised and accepted, and how diverse they are relative to real."""
     classes = np.array([r["class"] for r in rows])
-    figure, (tarr_axes, diversity_axes) = plt.subplots(1, 2, figsize=(10, 3.2))
-    for offset, key in zip((-0.27, 0, 0.27), ("tarr_judge", "tarr_reference", "acceptance")):
-        tarr_axes.bar(classes + offset, [r[key] for r in rows], width=0.27, label=key.replace("_", " "))
-    tarr_axes.set_ylim(0, 1.05)
-    tarr_axes.set_title(f"{title}: recognisable fakes", fontsize=9)
-    tarr_axes.legend(fontsize=7, loc="lower left")
+    figure, (tarr_axes, diversity_axes) = plt.subplots(1, 2, figsize=(11, 3.6))
+    legend = (("tarr_judge", "labelled as their class by the level's judge"),
+              ("tarr_reference", "... by the reference LeNet (all 60000 images)"),
+              ("acceptance", "accepted by the filter"))
+    for offset, (key, label) in zip((-0.27, 0, 0.27), legend):
+        tarr_axes.bar(classes + offset, [r[key] for r in rows], width=0.27, label=label)
+    tarr_axes.set_ylim(0, 1.0)
+    tarr_axes.set_ylabel("share of the class's fakes")
+    tarr_axes.set_title(f"{title}: are the fakes the digit asked for?", fontsize=9)
+    tarr_axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
     diversity_axes.bar(classes, [r["diversity"] for r in rows], color="tab:green")
     diversity_axes.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
-    diversity_axes.set_title(f"{title}: diversity (fakes / real; 1 = as diverse)", fontsize=9)
+    diversity_axes.set_ylabel("spread of fakes / spread of real")
+    diversity_axes.set_title(f"{title}: diversity (1 = as varied as the real images;\n"
+                             "above 1 = more spread, e.g. odd strokes; near 0 = collapse)", fontsize=9)
     for ax in (tarr_axes, diversity_axes):
         ax.set_xticks(classes)
-        ax.set_xlabel("class")
+        ax.set_xlabel("digit class")
     figure.tight_layout()
     _save(figure, path)
 

@@ -14,6 +14,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -84,14 +85,57 @@ def load_npz(path: str | Path, keys: tuple[str, ...], made_by: str) -> dict[str,
         raise ArtifactError(f"{path}: unreadable ({error}); delete it and rerun `{made_by}`") from None
 
 
+@dataclass(frozen=True)
+class Spec:
+    """What one array of an ``.npz`` must hold: its dtype, the shape of one row, its value range."""
+
+    dtypes: tuple[str, ...]  # allowed numpy dtype names, e.g. ("uint8",)
+    row_shape: tuple[int, ...] = ()  # the shape after the first axis
+    low: float | None = None  # inclusive bounds; float arrays must also be finite
+    high: float | None = None
+
+
+def check_arrays(path: str | Path, arrays: dict[str, np.ndarray], specs: dict[str, Spec], made_by: str) -> None:
+    """ArtifactError naming ``path`` and the array unless every array fits its spec and all have one length."""
+    def refuse(what: str) -> None:
+        raise ArtifactError(f"{path}: {what}; rerun `{made_by}`")
+
+    for key, spec in specs.items():
+        array = arrays[key]
+        if array.dtype.name not in spec.dtypes:
+            refuse(f"{key} is {array.dtype.name}, expected {' or '.join(spec.dtypes)}")
+        if array.ndim != 1 + len(spec.row_shape) or array.shape[1:] != spec.row_shape:
+            refuse(f"{key} has shape {array.shape}, expected (N, {', '.join(map(str, spec.row_shape))})".replace(", )", ")"))
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            refuse(f"{key} holds {int((~np.isfinite(array)).sum())} NaN or infinite values")
+        if array.size and spec.low is not None and array.min() < spec.low:
+            refuse(f"{key} holds {array.min()}, below its smallest allowed value {spec.low}")
+        if array.size and spec.high is not None and array.max() > spec.high:
+            refuse(f"{key} holds {array.max()}, above its largest allowed value {spec.high}")
+    lengths = {key: len(arrays[key]) for key in specs}
+    if len(set(lengths.values())) > 1:
+        refuse(f"arrays of unequal length {lengths}")
+
+
+def load_checked(path: str | Path, specs: dict[str, Spec], made_by: str) -> dict[str, np.ndarray]:
+    """:func:`load_npz` of the arrays ``specs`` names, each checked by :func:`check_arrays`."""
+    arrays = load_npz(path, tuple(specs), made_by)
+    check_arrays(path, arrays, specs, made_by)
+    return arrays
+
+
 def save_json(path: str | Path, data: object) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
+def _not_finite(constant: str) -> float:
+    raise ValueError(f"{constant} is not a number a stage writes")
+
+
 def load_json(path: str | Path, made_by: str) -> dict:
     try:
-        return json.loads(Path(path).read_text())
+        return json.loads(Path(path).read_text(), parse_constant=_not_finite)  # NaN, Infinity
     except FileNotFoundError:
         raise ArtifactError(f"{path}: missing; run `{made_by}` first") from None
     except (OSError, ValueError) as error:
@@ -158,11 +202,14 @@ def load_model(build: Callable[..., torch.nn.Module], path: str | Path, made_by:
     A file that does not fit (another model's, an old format) raises ArtifactError.
     """
     config, weights = load_checkpoint(path, made_by)
+    what = build.__name__.removeprefix("build_")  # LeNet5; build_generator -> generator
     try:
         model = build(**config)
         model.load_state_dict(weights)
     except (TypeError, RuntimeError, KeyError) as error:
         reason = str(error).splitlines()[0][:200]
-        what = build.__name__.removeprefix("build_")  # LeNet5; build_generator -> generator
         raise ArtifactError(f"{path}: not a {what} checkpoint ({reason}); rerun `{made_by}`") from None
+    broken = [name for name, tensor in weights.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+    if broken:
+        raise ArtifactError(f"{path}: {what} weights {broken[0]} hold NaN or infinite values; rerun `{made_by}`")
     return model.eval()

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from ganaug.gan_params import ARCHS, LOSS_NAMES, CompareParams, TrainGanParams  # noqa: F401  (re-exported)
-from ganaug.strict import ParamsError, Yaml12FloatLoader, build, require
+from ganaug.strict import DuplicateKey, ParamsError, Yaml12FloatLoader, build, require
 from ganaug.table_params import (  # noqa: F401  (re-exported: one place to import params from)
     DEFAULT_VARIANTS, FAKE_SOURCES, INITS, REAL_ONLY, AugmentParams, GridParams, PcaParams, VariantParams,
 )
@@ -22,6 +22,7 @@ __all__ = ["ParamsError", "Params", "load_params", "parse_params"]
 
 MNIST_TRAIN_SIZE = 60_000
 N_CLASSES = 10
+IMAGE_SHAPE = (28, 28)  # height, width
 MAX_BALANCED_LEVEL = 54_210  # 10 x the smallest MNIST class (5421 images of 5)
 
 
@@ -237,6 +238,8 @@ def load_params(path: str | Path) -> Params:
         raw = yaml.load(path.read_text(), Loader=Yaml12FloatLoader)
     except FileNotFoundError:
         raise ParamsError(f"{path}: no such params file") from None
+    except DuplicateKey as error:
+        raise ParamsError(f"{path}: {error}") from None
     except yaml.YAMLError as error:
         raise ParamsError(f"{path}: not valid YAML ({error})".replace("\n", " ")) from None
     return parse_params(raw if raw is not None else {})

@@ -39,6 +39,24 @@ class Yaml12FloatLoader(yaml.SafeLoader):
     """
 
 
+class DuplicateKey(yaml.YAMLError):
+    """A mapping names the same key twice: DVC refuses such a file, and last-wins would hide a typo."""
+
+
+def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    lines: dict = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` may be overridden, by design
+            continue
+        key = loader.construct_object(key_node, deep=deep)
+        line = key_node.start_mark.line + 1
+        if key in lines:
+            raise DuplicateKey(f"key {key!r} written twice (lines {lines[key]} and {line}); keep one")
+        lines[key] = line
+    return loader.construct_mapping(node, deep=deep)
+
+
+Yaml12FloatLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 Yaml12FloatLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from ganaug.data import per_class_counts
-from ganaug.datasets import Labelled, to_labelled, load_fakes, load_level, load_test_set, take_per_class
+from ganaug.datasets import Labelled, gan_count, load_fakes, load_level, load_test_set, take_per_class, to_labelled
 from ganaug.figures import plot_confidences, plot_per_class_quality, save_sample_grid
 from ganaug.io import load_model, save_csv, save_json
 from ganaug.metrics.quality import fid, inception_score, mean_pairwise_distance, prdc, tarr
@@ -144,7 +144,7 @@ def run(
     arrays = load_fakes(fakes_path)
     judge = load_lenet(judge_path, f"dvc repro judge@{level}", device)
     reference = load_lenet(reference_path, "dvc repro reference", device)
-    n_gans = int(arrays["gan_seeds"].max()) + 1
+    n_gans = gan_count(arrays)
     of_seed = [{key: value[arrays["gan_seeds"] == g] for key, value in arrays.items()} for g in range(n_gans)]
     gans = [to_labelled(a["images"], a["labels"], device) for a in of_seed]
 

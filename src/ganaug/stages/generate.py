@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from ganaug.data import per_class_counts
 from ganaug.figures import save_sample_grid
 from ganaug.io import load_model, save_json, save_npz
 from ganaug.models import LeNet5
 from ganaug.params import N_CLASSES, Params
+from ganaug.progress import progress
 from ganaug.runtime import resolve_device, seed_everything, to_uint8, to_unit_range
 from ganaug.training.classifier import predict_proba
 from ganaug.training.gan_models import build_generators, sample
@@ -107,7 +107,7 @@ def judge_fakes(
     needs = per_class_counts(round(max_ratio * level), N_CLASSES)
     images, probs, seeds, summaries = [], [], [], []
     for number, sampler in enumerate(samplers):
-        for label in tqdm(range(N_CLASSES), desc=f"{name} {number} fakes@{level}", unit="class", disable=None):
+        for label in progress(range(N_CLASSES), desc=f"{name} {number} fakes@{level}", unit="class"):
             class_images, class_probs = generate_class(sampler, judge, label, needs[label], params)
             images.append(class_images)
             probs.append(class_probs)

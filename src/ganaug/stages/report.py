@@ -7,20 +7,23 @@ Per-level inputs are given as path templates with ``{level}`` and filled in for 
 """
 from __future__ import annotations
 
+import math
 import os
 from collections import defaultdict
 from pathlib import Path
 
 from ganaug.figures import plot_accuracy, plot_gan_logs
-from ganaug.io import ArtifactError, atomic_path, load_csv, load_json_with, save_csv
+from ganaug import machine
+from ganaug.io import ArtifactError, atomic_path, load_csv, load_json_with, save_csv, save_json
+from ganaug.live import read_curves
 from ganaug.params import FAKE_SOURCES, REAL_ONLY, Params
 from ganaug.tables import (
     cell_stats, cell_values, fake_effects, findings, headline_table, level_tables, published_table, stats_rows,
 )
 
 RESULT_NUMBERS = ("level", "ratio", "seed", "steps", "accuracy")
-LOG_FIELDS = ("gan_seed", "step", "d_loss", "g_loss", "d_real", "d_fake")  # train_gan's log columns
-CRITERION_FIELDS = ("gan_seed", "step", "fid", "tarr_judge", "near_copies")  # its snapshot curve
+LOG_CURVES = ("d_loss", "g_loss", "d_real", "d_fake")  # train_gan's curves every log_every steps
+CRITERION_CURVES = ("fid", "tarr_judge", "near_copies")  # ... and at every snapshot
 HEALTH_KEYS = ("gan_seeds", "chosen_step", "chosen_fid", "chosen_tarr_judge", "chosen_near_copies",
                "per_seed")
 SUMMARY_KEYS = ("generated", "tarr", "acceptance_rate", "threshold", "shortfall", "per_class")
@@ -37,12 +40,29 @@ def load_numeric_csv(path: Path, made_by: str, numbers: tuple[str, ...], text: t
     """A non-empty CSV with ``numbers`` columns that parse as numbers and ``text`` columns, or ArtifactError."""
     rows = load_csv(path, made_by=made_by, columns=numbers + text)
     try:
-        for row in rows:
-            [float(row[key]) for key in numbers]
+        for line, row in enumerate(rows, start=2):
+            bad = [key for key in numbers if not math.isfinite(float(row[key]))]
+            if bad:
+                raise ArtifactError(f"{path}: line {line}: {bad[0]} = {row[bad[0]]}, not a finite number; rerun `{made_by}`")
     except (TypeError, ValueError) as error:
         raise ArtifactError(f"{path}: not a number ({error}); rerun `{made_by}`") from None
     if not rows:
         raise ArtifactError(f"{path}: no rows; rerun `{made_by}`")
+    return rows
+
+
+def seed_rows(curves: dict[str, dict[str, list[tuple[int, float]]]], names: tuple[str, ...], folder: Path) -> list[dict]:
+    """Rows {gan_seed, step, name: value, ...} of every GAN seed's DVCLive curves, at the steps the named curves share."""
+    rows = []
+    for prefix, by_name in sorted(curves.items()):
+        missing = [name for name in names if name not in by_name]
+        if not prefix.startswith("seed") or missing:
+            raise ArtifactError(f"{folder}: {prefix or 'the top level'} lacks curves {missing or list(names)}; "
+                                f"rerun `dvc repro train_gan`")
+        values = [dict(by_name[name]) for name in names]
+        steps = sorted(set.intersection(*(set(v) for v in values)))
+        rows += [{"gan_seed": int(prefix.removeprefix("seed")), "step": step, **{n: v[step] for n, v in zip(names, values)}}
+                 for step in steps]
     return rows
 
 
@@ -140,7 +160,7 @@ def quality_section(quality: dict[int, dict], figures: dict[int, str]) -> list[s
 
 def run(
     params: Params, templates: dict[str, str], table_path: Path, csv_path: Path, stats_path: Path,
-    accuracy_plot: Path, gan_plot: Path,
+    accuracy_plot: Path, gan_plot: Path, machine_path: Path,
 ) -> None:
     levels = list(params.prepare.levels)
     paths = {key: {level: Path(t.format(level=level)) for level in levels} for key, t in templates.items()}
@@ -154,9 +174,9 @@ def run(
     }
     judges = {lv: load_json_with(p, f"dvc repro judge@{lv}", ("test_accuracy",)) for lv, p in paths["judges"].items()}
     quality = {lv: load_json_with(p, f"dvc repro evaluate@{lv}", QUALITY_KEYS) for lv, p in paths["quality"].items()}
-    logs = {lv: load_numeric_csv(p, f"dvc repro train_gan@{lv}", LOG_FIELDS) for lv, p in paths["gan_logs"].items()}
-    criteria = {lv: load_numeric_csv(p, f"dvc repro train_gan@{lv}", CRITERION_FIELDS)
-                for lv, p in paths["gan_criteria"].items()}
+    curves = {lv: (read_curves(p, f"dvc repro train_gan@{lv}"), p) for lv, p in paths["gan_curves"].items()}
+    logs = {lv: seed_rows(c, LOG_CURVES, p) for lv, (c, p) in curves.items()}
+    criteria = {lv: seed_rows(c, CRITERION_CURVES, p) for lv, (c, p) in curves.items()}
     health = {lv: load_json_with(p, f"dvc repro train_gan@{lv}", HEALTH_KEYS) for lv, p in paths["gan_health"].items()}
     values = cell_values(rows)
     stats = cell_stats(values)
@@ -171,7 +191,7 @@ def run(
     series = defaultdict(list)
     for (level, variant, ratio), s in sorted(stats.items()):
         series[level, variant].append((ratio, s.accuracy.mean, s.accuracy.half_width))
-    plot_accuracy(accuracy_plot, dict(series), fake_variants)
+    plot_accuracy(accuracy_plot, dict(series), fake_variants, params.grid.headline, takeaway(effects, leaky))
     plot_gan_logs(gan_plot, logs, criteria,
                   {lv: {s["gan_seed"]: s["chosen"]["step"] for s in h["per_seed"]} for lv, h in health.items()})
 
@@ -210,6 +230,15 @@ def run(
     ]
     with atomic_path(table_path) as tmp:
         tmp.write_text("\n".join(lines))
+    save_json(machine_path, machine.describe())  # what a byte-identical rerun needs to share (README)
+
+
+def takeaway(effects: dict, leaky: set[str]) -> str:
+    """The accuracy figure's title: how many cells with fakes beat (or lose to) the same training without them."""
+    honest = [effect for (_, variant, _), effect in effects.items() if variant not in leaky]
+    gains, losses = sum(e.mark == "+" for e in honest), sum(e.mark == "-" for e in honest)
+    return (f"Fakes beat the same training without them in {gains} of {len(honest)} cells "
+            f"and lose in {losses} (significant, q < 0.05); bold: headline variant and real only")
 
 
 def counterparts(variants: dict) -> dict[str, str]:

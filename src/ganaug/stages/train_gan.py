@@ -1,13 +1,14 @@
 """train_gan: the GANs of one level (``train_gan.seeds``), each trained only on that level's real images.
 
-    ganaug train_gan --level 500 --mnist ... --subsets ... --judge ... --generators ... --log ... --criterion ...
+    ganaug train_gan --level 500 --mnist ... --subsets ... --judge ... --generators ... --curves ...
         --health ... --checkpoints ...
 
 Each GAN seed trains its own generator; every ``snapshot_every`` steps its fakes are scored by
 the level's judge against the level's real images (FID in the judge's features, TARR,
 near-copies of training images: ``training/gan_snapshots.py``) and the best snapshot is kept.
-Writes the generators (one file, weights + the config that rebuilds them), the training log
-and the snapshot curve (one row per seed and step), and health metrics per seed: wall time,
+Writes the generators (one file, weights + the config that rebuilds them), the training curves
+(a DVCLive folder, ``seed<n>/<curve>``: losses and D outputs every ``log_every`` steps, the
+snapshot scores every ``snapshot_every``; live while it trains), and health metrics per seed: wall time,
 steps trained, the chosen step and its scores, when the discriminator won outright, and each
 class's diversity against its real images (a collapsed class is also a logged warning).
 The checkpoints folder holds each seed's whole training state, saved every
@@ -23,7 +24,8 @@ from torch import nn
 
 from ganaug.datasets import load_level
 from ganaug.gan_params import TrainGanParams
-from ganaug.io import load_model, save_checkpoint, save_csv, save_json
+from ganaug.io import load_model, save_checkpoint, save_json
+from ganaug.live import Curves
 from ganaug.models import LeNet5
 from ganaug.params import Params
 from ganaug.runtime import resolve_device, seed_everything
@@ -40,7 +42,7 @@ def gan_seed(params: Params, gan: int) -> int:
 
 def run(
     params: Params, level: int, mnist_path: Path, subsets_path: Path, judge_path: Path, generators_path: Path,
-    log_path: Path, criterion_path: Path, health_path: Path, checkpoints: Path, gan: TrainGanParams | None = None,
+    curves_path: Path, health_path: Path, checkpoints: Path, gan: TrainGanParams | None = None,
 ) -> None:
     """Train and write the outputs; ``gan`` replaces the train_gan section (the comparison's configurations)."""
     gan = gan or params.train_gan
@@ -49,29 +51,31 @@ def run(
     real = load_level(mnist_path, subsets_path, level, device)
     judge = load_model(LeNet5, judge_path, made_by=f"dvc repro judge@{level}").to(device)
     criterion = Criterion(judge, real.images, real.labels, gan.snapshot_samples, gan.copy_quantile, params.seed)
-    generators, logs, curves, healths = [], [], [], []
+    generators, healths, curves = [], [], Curves(curves_path)
     for number in gan.seeds_for(level):
         seed = gan_seed(params, number)
         started = time.perf_counter()
         generator, log_rows, selection = train_gan(
             real.images, real.labels, gan, seed, desc=f"GAN@{level} seed {number}",
-            checkpoint=checkpoints / f"gan_seed{number}.pt", criterion=criterion)
+            checkpoint=checkpoints / f"gan_seed{number}.pt", criterion=criterion,
+            on_row=lambda kind, row, prefix=f"seed{number}": curves.log(prefix, row["step"], without_step(row)))
         seconds = time.perf_counter() - started  # of this process: a resumed run counts only what it trained
         diversity = class_diversity(generator, real.images, real.labels, seed)
         generators.append(generator.cpu())
-        logs += [{"gan_seed": number, **row} for row in log_rows]
-        curves += [{"gan_seed": number, **row} for row in selection.curve]
         healths.append({"gan_seed": number, "train_seconds": round(seconds, 1),
                         "steps_trained": selection.curve[-1]["step"], "steps_allowed": gan.steps_for(level),
                         "chosen": selection.chosen(), **health(log_rows, diversity, gan)})
     save_checkpoint(generators_path, nn.ModuleList(generators).state_dict(),
                     {"generator": generator_config(gan), "count": len(generators)})
-    save_csv(log_path, logs)
-    save_csv(criterion_path, curves)
+    curves.close()
     save_json(health_path, {"level": level, "arch": gan.arch, "gan_seeds": len(generators),
                             "diffaugment": list(gan.diffaugment), **summary(healths), "per_seed": healths})
     for number in gan.seeds_for(level):
         (checkpoints / f"gan_seed{number}.pt").unlink(missing_ok=True)  # scratch: only an unfinished run needs it
+
+
+def without_step(row: dict) -> dict[str, float]:
+    return {key: value for key, value in row.items() if key != "step"}
 
 
 def summary(healths: list[dict]) -> dict:

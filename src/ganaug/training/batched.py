@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -34,7 +34,10 @@ from ganaug.augment import Warps, draw_warps, generator_for, warp
 from ganaug.datasets import Labelled
 from ganaug.models import LeNet5
 from ganaug.params import AugmentParams, ClassifierParams
+from ganaug.progress import progress
 from ganaug.training.classifier import adam, draw_batches
+
+CURVE_EVERY = 50  # steps between points of a training-loss curve (the judge's, the reference's)
 
 # Most models per batched group on CPU: throughput per core stops growing at about 8-11 models
 # (grouped convolutions with many groups stop fitting in cache). A GPU takes every model at once.
@@ -94,8 +97,12 @@ def _warp_some(images: torch.Tensor, which: list[int], strengths: list[AugmentPa
 
 
 def _train_group(weights: Params, pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[int], steps: int,
-                 recipe: ClassifierParams, augment: Sequence[AugmentParams | None], bar: tqdm, threads: int) -> None:
-    """Train the stacked ``weights`` in place; ``threads`` intra-op threads for this group."""
+                 recipe: ClassifierParams, augment: Sequence[AugmentParams | None], bar: tqdm, threads: int,
+                 on_loss: Callable[[int, float], None] | None = None) -> None:
+    """Train the stacked ``weights`` in place; ``threads`` intra-op threads for this group.
+
+    ``on_loss(step, loss)`` gets the group's mean training loss every ``CURVE_EVERY`` steps.
+    """
     if threads:
         torch.set_num_threads(threads)
     device = pool.images.device
@@ -106,7 +113,7 @@ def _train_group(weights: Params, pool: Labelled, rows: Sequence[torch.Tensor], 
     images = pool.images.flatten(0, 1)  # (P, 28, 28)
     which = [k for k, strength in enumerate(augment) if strength is not None]
     generators = [generator_for(seeds[k], device) for k in which]
-    for index in batches:  # (B, K)
+    for step, index in enumerate(batches, start=1):  # (B, K)
         batch = images[index]
         if which:
             batch = _warp_some(batch, which, [augment[k] for k in which], generators)
@@ -118,6 +125,8 @@ def _train_group(weights: Params, pool: Labelled, rows: Sequence[torch.Tensor], 
         optimizer.step()
         schedule.step()
         bar.update()
+        if on_loss is not None and (step % CURVE_EVERY == 0 or step == steps):
+            on_loss(step, loss.item() / len(seeds))  # one host sync per CURVE_EVERY steps
 
 
 def cpu_groups(n_models: int, threads: int) -> list[np.ndarray]:
@@ -135,13 +144,14 @@ def cpu_groups(n_models: int, threads: int) -> list[np.ndarray]:
 
 def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[int], steps: int,
                  recipe: ClassifierParams, desc: str = "LeNet-5", augment: Sequence[AugmentParams | None] = (),
-                 init: Sequence[LeNet5 | None] = ()) -> list[LeNet5]:
+                 init: Sequence[LeNet5 | None] = (), on_loss: Callable[[int, float], None] | None = None) -> list[LeNet5]:
     """Train one LeNet-5 per (rows, seed) for exactly ``steps`` Adam steps; in that order.
 
     ``pool`` holds every image any model trains on, (P, 1, 28, 28) in [-1, 1], on the training
     device; model k trains on ``pool[rows[k]]`` with batches and initial weights from ``seeds[k]``.
     ``augment[k]``, when given and not None, warps model k's batches with that strength;
     ``init[k]``, when given and not None, is the model it continues from instead of a fresh one.
+    ``on_loss(step, loss)``, when given, follows the training loss of a single group (one model's, say).
     A GPU trains all models as one group; a CPU trains groups side by side, one per thread.
     """
     if len(rows) != len(seeds):
@@ -155,9 +165,11 @@ def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[i
     parallel = len(groups) > 1 and device.type == "cpu" and threads > 1
     # Initial weights are drawn here, in order: torch's global generator is not thread-safe.
     weights = [stacked_lenets([seeds[i] for i in g], device, [init[i] for i in g]) for g in groups]
+    if on_loss is not None and len(groups) > 1:
+        raise ValueError(f"on_loss follows one group; {len(seeds)} models train in {len(groups)}")
     jobs = [(w, pool, [rows[i] for i in g], [seeds[i] for i in g], steps, recipe, [augment[i] for i in g])
             for w, g in zip(weights, groups)]
-    with tqdm(total=steps * len(groups), desc=desc, unit="step", disable=None, leave=False) as bar:
+    with progress(total=steps * len(groups), desc=desc, unit="step") as bar:
         if parallel:
             try:
                 with ThreadPoolExecutor(min(threads, len(groups))) as executor:
@@ -166,14 +178,15 @@ def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[i
                 torch.set_num_threads(threads)
         else:
             for job in jobs:
-                _train_group(*job, bar, threads=0)
+                _train_group(*job, bar, threads=0, on_loss=on_loss)
     return [unstack(w, k) for w, g in zip(weights, groups) for k in range(len(g))]
 
 
-def train_lenet_on(data: Labelled, steps: int, recipe: ClassifierParams, seed: int, desc: str = "LeNet-5") -> LeNet5:
+def train_lenet_on(data: Labelled, steps: int, recipe: ClassifierParams, seed: int, desc: str = "LeNet-5",
+                   on_loss: Callable[[int, float], None] | None = None) -> LeNet5:
     """One LeNet-5 on all of ``data``, the pipeline's way (the judge, the reference, GAN-train)."""
     rows = torch.arange(len(data.labels), device=data.labels.device)
-    return train_lenets(data, [rows], [seed], steps, recipe, desc)[0]
+    return train_lenets(data, [rows], [seed], steps, recipe, desc, on_loss=on_loss)[0]
 
 
 @torch.no_grad()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from ganaug.gan_params import TrainGanParams
+from ganaug.progress import progress
 from ganaug.training.gan_health import warn_if_discriminator_wins
 from ganaug.training.gan_models import build_discriminator, build_generator, generator_config, to_output_range
 from ganaug.training.gan_snapshots import Criterion, Selection
@@ -53,7 +54,7 @@ def build_parts(params: TrainGanParams, device: torch.device) -> Parts:
 
 def train_gan(
     real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGanParams, seed: int, desc: str = "GAN",
-    checkpoint: Path | None = None, criterion: Criterion | None = None,
+    checkpoint: Path | None = None, criterion: Criterion | None = None, on_row: Callable[[str, dict], None] | None = None,
 ) -> tuple[nn.Module, list[dict[str, float]], Selection]:
     """Train on ``real_images`` (N, 1, 28, 28) in [-1, 1]; return the generator to sample, the log and the snapshots.
 
@@ -64,6 +65,8 @@ def train_gan(
     steps with mean losses and D scores. With a ``checkpoint`` path, the whole training state is
     saved there every ``checkpoint_every`` steps, and an unfinished checkpoint of the same run is
     resumed from: the resumed run ends with the same weights as an uninterrupted one.
+    ``on_row("log", row)`` and ``on_row("snapshot", row)`` see every log row and snapshot score as
+    it is made, the resumed ones first, so a live view of a resumed run is the uninterrupted one's.
     """
     device = real_images.device
     torch.manual_seed(seed)
@@ -80,12 +83,15 @@ def train_gan(
         restore(state, parts, rng)
         log, interval = state["log"], state["interval"].to(device)
     selection = Selection(params.max_copy_share, params.patience, state["selection"] if state else None)
+    report = on_row or (lambda kind, row: None)
+    for kind, rows in (("log", log), ("snapshot", selection.curve)):
+        for row in rows:
+            report(kind, row)
     first_bad = torch.zeros((), dtype=torch.long, device=device)  # first step with a non-finite loss, 0 if none
     start = state["step"] + 1 if state else 1
     if state and selection.exhausted(state["step"], params.min_steps):
         start = steps + 1  # killed after stopping early, before the outputs were written
-    bar = tqdm(range(start, steps + 1), desc=desc, unit="step", disable=None, mininterval=1.0,
-               initial=start - 1, total=steps)
+    bar = progress(range(start, steps + 1), desc=desc, unit="step", mininterval=1.0, initial=start - 1, total=steps)
     for step in bar:
         for _ in range(params.dstep):
             index = torch.randint(len(real_images), (params.batch_size,), generator=rng, device=device)
@@ -110,8 +116,10 @@ def train_gan(
             bar.set_postfix(d=f"{d_loss:.3f}", g=f"{g_mean:.3f}", dx=f"{d_real:.2f}", dgz=f"{d_fake:.2f}")
             warn_if_discriminator_wins(log, params)
             interval.zero_()
+            report("log", log[-1])
         if scoring_now:
             selection.offer(step, sampled, criterion(sampled))
+            report("snapshot", selection.curve[-1])
         stopping = scoring_now and selection.exhausted(step, params.min_steps)
         if saving_now or (stopping and checkpoint is not None):
             save_state(Path(checkpoint), run, state_of(parts, step, rng, log, interval, selection.state()))
