@@ -77,4 +77,7 @@ def test_the_readme_states_the_committed_seeds():
     params = load_params(ROOT / "params.yaml")
     lenets, gans = params.grid.seeds, params.train_gan.seeds
     assert lenets == {500: 5, 1000: 5, 10000: 3, 60000: 3} and gans == {500: 3, 1000: 3, 10000: 1, 60000: 1}
-    assert "(5 at 500 and\n1000 real images, 3 above; 3 GANs at 500 and 1000," in (ROOT / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "(5 at 500 and\n1000 real images, 3 above; 3 GANs at 500 and 1000," in readme
+    assert params.curve.seeds == 5 and "5 seeds per point" in readme
+    assert (min(params.curve.levels), max(params.curve.levels)) == (100, 60000) and "at 100 to 60000 real\nimages" in readme

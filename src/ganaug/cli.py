@@ -195,6 +195,18 @@ def retrain_command(
     retrain.run(params, level, mnist, subsets, {"gan": fakes, "pca": pca_fakes, "leaky": leaky_fakes}, results)
 
 
+@main.command("curve")
+@PathOption("--mnist", help="Input: MNIST arrays from fetch.")
+@PathOption("--table", help="Output: test accuracy per level and seed (.csv).")
+@PathOption("--figure", help="Output: accuracy against real images, with its 95% CI (.png).")
+@stage
+def curve_command(params: Params, mnist: Path, table: Path, figure: Path) -> None:
+    """The real-only learning curve: the grid's LeNet-5 recipe at each of curve.levels."""
+    from ganaug.stages import curve
+
+    curve.run(params, mnist, table, figure)
+
+
 @main.command("reference")
 @PathOption("--mnist", help="Input: MNIST arrays from prepare.")
 @PathOption("--reference", "reference_path", help="Output: reference LeNet weights (.pt).")

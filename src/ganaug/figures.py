@@ -122,6 +122,21 @@ def plot_accuracy(path: Path, series: dict[tuple[int, str], list[tuple[float, fl
     _save(figure, path)
 
 
+def plot_learning_curve(path: Path, points: list[tuple[int, float, float]], seeds: int) -> None:
+    """Real-only test accuracy against real training images (log axis), with its 95% confidence band."""
+    levels, mean, half = (np.array(x, dtype=float) for x in zip(*points))
+    figure, axes = plt.subplots(figsize=(6, 3.8))
+    axes.plot(levels, mean, marker="o", color="black", label=f"real only, mean of {seeds} seeds")
+    axes.fill_between(levels, mean - half, mean + half, color="black", alpha=0.15, label="95% CI")
+    axes.set_xscale("log")
+    axes.set_xlabel("real training images")
+    axes.set_ylabel("LeNet-5 test accuracy")
+    axes.set_title("What each extra real image is worth: the real-only learning curve", fontsize=9)
+    axes.grid(alpha=0.3, which="both")
+    axes.legend(fontsize=8, loc="lower right")
+    _save(figure, path)
+
+
 def plot_per_class_quality(path: Path, rows: list[dict], title: str) -> None:
     """Per class: how many fakes are recognised and accepted, and how diverse they are relative to real."""
     classes = np.array([r["class"] for r in rows])

@@ -36,17 +36,35 @@ class PrepareParams:
     mirrors: tuple[str, ...] | None = None
 
     def __post_init__(self):
-        require(len(self.levels) > 0, "levels", "a non-empty list of image counts")
-        require(len(set(self.levels)) == len(self.levels), "levels", "distinct image counts")
-        for level in self.levels:
-            # Equal images per class needs a multiple of 10 no larger than 10 x the smallest
-            # class (5421 fives); 60000 means the whole, unbalanced, training set.
-            require(
-                level == MNIST_TRAIN_SIZE or (level % N_CLASSES == 0 and N_CLASSES <= level <= MAX_BALANCED_LEVEL),
-                "levels",
-                f"multiples of {N_CLASSES} up to {MAX_BALANCED_LEVEL}, or {MNIST_TRAIN_SIZE} for all (got {level})",
-            )
+        check_levels(self.levels)
         require(self.download_timeout > 0, "download_timeout", "a positive number of seconds")
+
+
+def check_levels(levels: tuple[int, ...]) -> None:
+    """Levels of real training images: distinct, each a stratified subset MNIST can give."""
+    require(len(levels) > 0, "levels", "a non-empty list of image counts")
+    require(len(set(levels)) == len(levels), "levels", "distinct image counts")
+    for level in levels:
+        # Equal images per class needs a multiple of 10 no larger than 10 x the smallest
+        # class (5421 fives); 60000 means the whole, unbalanced, training set.
+        require(
+            level == MNIST_TRAIN_SIZE or (level % N_CLASSES == 0 and N_CLASSES <= level <= MAX_BALANCED_LEVEL),
+            "levels",
+            f"multiples of {N_CLASSES} up to {MAX_BALANCED_LEVEL}, or {MNIST_TRAIN_SIZE} for all (got {level})",
+        )
+
+
+@dataclass(frozen=True)
+class CurveParams:
+    """The real-only learning curve: the grid's LeNet-5 recipe at many levels, no GAN."""
+
+    # Real training images per point; stratified subsets drawn as prepare draws the grid's.
+    levels: tuple[int, ...] = (100, 200, 500, 1000, 2000, 5000, 10000, 20000, 60000)
+    seeds: int = 5  # LeNet seeds per point: 0 .. seeds - 1, as the grid's real-only
+
+    def __post_init__(self):
+        check_levels(self.levels)
+        require(self.seeds >= 2, "seeds", "at least 2 (a confidence interval needs two)")
 
 
 @dataclass(frozen=True)
@@ -173,6 +191,7 @@ class Params:
     ratio: float = 0.5  # headline fakes per real image
     device: str = "auto"  # auto = CUDA when present, else CPU
     prepare: PrepareParams = field(default_factory=PrepareParams)
+    curve: CurveParams = field(default_factory=CurveParams)
     train_gan: TrainGanParams = field(default_factory=TrainGanParams)
     classifier: ClassifierParams = field(default_factory=ClassifierParams)
     generate: GenerateParams = field(default_factory=GenerateParams)

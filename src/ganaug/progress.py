@@ -39,5 +39,5 @@ def progress(iterable=None, **kwargs) -> tqdm:
     """``tqdm(iterable, **kwargs)`` on a terminal; in a log, a line per ``LOG_SECONDS`` and one at the end."""
     if sys.stderr.isatty():
         return tqdm(iterable, disable=None, **kwargs)
-    kwargs.update(file=_LogLines(), mininterval=LOG_SECONDS, ncols=100, ascii=True, leave=True)
+    kwargs.update(file=_LogLines(), mininterval=LOG_SECONDS, maxinterval=LOG_SECONDS, ncols=100, ascii=True, leave=True)
     return _LoggedBar(iterable, disable=False, **kwargs)

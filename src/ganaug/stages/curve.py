@@ -1,0 +1,44 @@
+"""curve: the real-only learning curve, LeNet-5 test accuracy against real training images.
+
+    ganaug curve --mnist data/prepared/mnist.npz --table reports/learning_curve.csv
+        --figure reports/figures/learning_curve.png
+
+The grid's real-only recipe (``classifier``, its step rule, seeds 0 .. ``curve.seeds`` - 1) at
+each of ``curve.levels``, so at the grid's levels the curve is the grid's real only (up to the
+rounding of a different batching of models). Each level's images are the stratified subset that
+``prepare`` would draw (the same function and seed, so the grid's levels are the same images).
+No GAN: these levels only serve the curve. The test set only tests.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from ganaug.data import stratified_subsets
+from ganaug.datasets import load_full_train, load_test_set
+from ganaug.figures import plot_learning_curve
+from ganaug.io import save_csv
+from ganaug.params import Params
+from ganaug.runtime import resolve_device, seed_everything
+from ganaug.stats import summarise
+from ganaug.training.batched import accuracies, train_lenets
+
+
+def run(params: Params, mnist_path: Path, table_path: Path, figure_path: Path) -> None:
+    seed_everything(params.seed)
+    device = resolve_device(params.device)
+    train, test = load_full_train(mnist_path, device), load_test_set(mnist_path, device)
+    subsets = stratified_subsets(train.labels.cpu().numpy(), params.curve.levels, params.seed)
+    seeds = list(range(params.curve.seeds))
+    rows, points = [], []
+    for level in sorted(params.curve.levels):
+        images = torch.as_tensor(subsets[level], device=device)
+        steps = params.classifier.steps_for(level)
+        models = train_lenets(train, [images] * len(seeds), seeds, steps, params.classifier, f"curve@{level}")
+        scores = [round(a, 4) for a in accuracies(models, test)]
+        rows += [{"level": level, "seed": s, "steps": steps, "accuracy": a} for s, a in zip(seeds, scores)]
+        summary = summarise(scores)
+        points.append((level, summary.mean, summary.half_width))
+    save_csv(table_path, rows)
+    plot_learning_curve(figure_path, points, len(seeds))
