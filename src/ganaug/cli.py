@@ -1,63 +1,19 @@
-"""``ganaug``: one command per pipeline stage, as ``dvc.yaml`` runs them, plus ``check``.
+"""``ganaug``: one command per pipeline stage, as ``dvc.yaml`` runs them, plus ``check`` and ``show``.
 
 Every command loads and validates the whole params file first, so a bad value stops the
-run before any work, and turns the project's own errors into one line on stderr.
+run before any work, and turns the project's own errors into one line on stderr (``cli_support``).
 """
 from __future__ import annotations
 
-import contextlib
-import functools
 import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
-import torch
 
 from ganaug.check import FORMATS, compare, load_baseline, load_metrics
-from ganaug.data import DataIntegrityError, SourceUnavailable
-from ganaug.io import ArtifactError
+from ganaug.cli_support import PathOption, level_option, params_option, stage, user_errors
 from ganaug.params import Params, ParamsError, load_params
-from ganaug.training.gan import TrainingDiverged
-
-log = logging.getLogger("ganaug")
-
-USER_ERRORS = (ParamsError, ArtifactError, DataIntegrityError, SourceUnavailable, TrainingDiverged)
-
-PathOption = functools.partial(click.option, type=click.Path(path_type=Path), required=True)
-params_option = click.option(
-    "--params", "params_path", type=click.Path(path_type=Path), default="params.yaml",
-    show_default=True, help="Params file to validate and read.",
-)
-level_option = click.option("--level", type=int, required=True, help="Scarcity level: real training images.")
-
-
-@contextlib.contextmanager
-def user_errors() -> Iterator[None]:
-    """The project's own errors become a one-line message and exit 1; anything else is a bug."""
-    try:
-        yield
-    except USER_ERRORS as error:
-        raise click.ClickException(str(error)) from None
-
-
-def stage(function):
-    """Load params, then call the stage, under :func:`user_errors`."""
-
-    @params_option
-    @functools.wraps(function)
-    def wrapper(params_path: Path, **kwargs):
-        with user_errors():
-            params = load_params(params_path)
-            if "level" in kwargs and kwargs["level"] not in params.prepare.levels:
-                raise ParamsError(f"--level {kwargs['level']}: not in prepare.levels {list(params.prepare.levels)}")
-            # Says whether OMP_NUM_THREADS reached a `dvc queue` worker (see README, Performance).
-            log.info("%s on %d CPU threads", function.__name__.removesuffix("_command"), torch.get_num_threads())
-            return function(params, **kwargs)
-
-    return wrapper
-
 
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")

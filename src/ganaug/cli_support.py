@@ -1,0 +1,57 @@
+"""What every ``ganaug`` command shares: its path options, params loading and one-line errors.
+
+``stage`` wraps a stage's command: it loads and validates the whole params file, refuses a
+``--level`` outside ``prepare.levels``, and turns the project's own errors into one line on stderr.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import torch
+
+from ganaug.data import DataIntegrityError, SourceUnavailable
+from ganaug.io import ArtifactError
+from ganaug.params import ParamsError, load_params
+from ganaug.training.gan import TrainingDiverged
+
+log = logging.getLogger("ganaug")
+
+USER_ERRORS = (ParamsError, ArtifactError, DataIntegrityError, SourceUnavailable, TrainingDiverged)
+
+PathOption = functools.partial(click.option, type=click.Path(path_type=Path), required=True)
+params_option = click.option(
+    "--params", "params_path", type=click.Path(path_type=Path), default="params.yaml",
+    show_default=True, help="Params file to validate and read.",
+)
+level_option = click.option("--level", type=int, required=True, help="Scarcity level: real training images.")
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """The project's own errors become a one-line message and exit 1; anything else is a bug."""
+    try:
+        yield
+    except USER_ERRORS as error:
+        raise click.ClickException(str(error)) from None
+
+
+def stage(function):
+    """Load params, then call the stage, under :func:`user_errors`."""
+
+    @params_option
+    @functools.wraps(function)
+    def wrapper(params_path: Path, **kwargs):
+        with user_errors():
+            params = load_params(params_path)
+            if "level" in kwargs and kwargs["level"] not in params.prepare.levels:
+                raise ParamsError(f"--level {kwargs['level']}: not in prepare.levels {list(params.prepare.levels)}")
+            # Says whether OMP_NUM_THREADS reached a `dvc queue` worker (see README, Performance).
+            log.info("%s on %d CPU threads", function.__name__.removesuffix("_command"), torch.get_num_threads())
+            return function(params, **kwargs)
+
+    return wrapper
