@@ -67,7 +67,8 @@ def check(project: Path, *baseline: str) -> subprocess.CompletedProcess:
 
 
 def test_repro_produces_the_report(project):
-    for name in ("accuracy_table.md", "accuracy_table.csv", "figures/accuracy_vs_ratio.png", "metrics.json"):
+    for name in ("accuracy_table.md", "accuracy_table.csv", "figures/accuracy_vs_ratio.png", "figures/exchange_rate.png",
+                 "metrics.json"):
         assert (project / "reports" / name).exists(), name
     summary = json.loads((project / "reports/levels/500/generate.json").read_text())
     assert summary["tarr"] > 0.5, "the CI GAN should already draw digits its judge mostly recognises"

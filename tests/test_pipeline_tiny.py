@@ -14,6 +14,8 @@ TINY_PARAMS = {
     "scarcity": 100,
     "ratio": 0.5,
     "prepare": {"levels": [100, 200]},
+    "curve": {"levels": [100, 200], "seeds": 2},
+    "report": {"resamples": 200},
     "train_gan": {"steps": 20, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8, "log_every": 5,
                   "seeds": {100: 2, 200: 1}, "snapshot_every": 10, "snapshot_samples": 50},
     "classifier": {"batch_size": 32, "min_steps": 30, "max_steps": 30},
@@ -72,6 +74,7 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
         invoke("evaluate", *p, "--level", level, "--mnist", mnist, "--subsets", subsets, "--fakes", d / "fakes.npz",
                "--judge", d / "judge.pt", "--reference", tmp_path / "reference.pt", "--metrics", d / "quality.json",
                "--per_class", d / "quality_per_class.csv", "--figures", tmp_path / "figures" / str(level))
+    invoke("curve", *p, "--mnist", mnist, "--table", tmp_path / "curve.csv", "--figure", tmp_path / "figures/curve.png")
     invoke("experiment", *p, "--mnist", mnist, "--subsets", subsets,
            "--fakes", tmp_path / "levels/100/fakes.npz", "--metrics", tmp_path / "metrics.json")
     template = str(tmp_path / "levels/{level}")
@@ -80,9 +83,11 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
            "--gan_curves", template + "/gan_curves",
            "--gan_health", template + "/gan_health.json", "--grids", template + "/samples.png",
            "--pca_grids", template + "/pca_samples.png", "--quality", template + "/quality.json",
-           "--quality_figures", str(tmp_path / "figures/{level}"), "--table", tmp_path / "table.md",
+           "--quality_figures", str(tmp_path / "figures/{level}"), "--curve", tmp_path / "curve.csv",
+           "--table", tmp_path / "table.md",
            "--table_csv", tmp_path / "table.csv", "--stats", tmp_path / "stats.csv",
-           "--accuracy_plot", tmp_path / "figures/accuracy.png", "--gan_plot", tmp_path / "figures/gan.png",
+           "--accuracy_plot", tmp_path / "figures/accuracy.png",
+           "--exchange_plot", tmp_path / "figures/exchange.png", "--gan_plot", tmp_path / "figures/gan.png",
            "--machine", tmp_path / "machine.json")
 
 
@@ -126,6 +131,11 @@ def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
     assert len(stats) == 2 * 9 and all(float(s["ci_low"]) <= float(s["mean"]) <= float(s["ci_high"]) for s in stats)
     assert {s["gain"] == "" for s in stats if s["variant"] == "real_only"} == {True}
     assert {s["fakes_vs"] for s in stats if s["variant"] == "gan_classical"} == {"classical"}  # its counterpart
+    # Worth in real images, off the tiny curve at 100 and 200: real only at the curve's first point is worth
+    # exactly its own images (at 200 it may be less, where the tiny curve is flat).
+    only = {s["level"]: (float(s["exchange"]), s["worth_range"]) for s in stats if s["variant"] == "real_only"}
+    assert only["100"] == (1.0, "in") and only["200"][0] <= 1.0
+    assert all(s["worth_range"] in ("in", "below", "above") for s in stats)
 
     assert not list((tmp_path / "levels/100/scratch").iterdir())  # scratch, emptied once the outputs are written
     fakes = np.load(tmp_path / "levels/100/fakes.npz")
@@ -149,7 +159,8 @@ def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
     assert "### 200 real images" in table and "## Findings" in table and "| real images | real only | classical |" in table
     pca = np.load(tmp_path / "levels/100/pca_fakes.npz")
     assert pca["images"].dtype == np.uint8 and np.array_equal(pca["accepted"], pca["scores"] >= 0.2)
-    for png in ("figures/accuracy.png", "figures/gan.png", "levels/100/samples.png", "levels/100/pca_samples.png"):
+    assert table.startswith("# Does GAN data help a small-data LeNet-5?\n\n## The answer, in real images")
+    for png in ("figures/accuracy.png", "figures/exchange.png", "figures/curve.png", "figures/gan.png", "levels/100/samples.png", "levels/100/pca_samples.png"):
         assert (tmp_path / png).read_bytes()[:4] == b"\x89PNG"
     gan_health = json.loads((tmp_path / "levels/100/gan_health.json").read_text())
     assert gan_health["arch"] == "dcgan" and gan_health["gan_seeds"] == 2 and gan_health["train_seconds"] > 0

@@ -221,21 +221,24 @@ def experiment_command(params: Params, mnist: Path, subsets: Path, fakes: Path, 
 @click.option("--pca_grids", "pca_grids", required=True, help="Input template: PCA sample grids to link, with {level}.")
 @click.option("--quality", required=True, help="Input template: evaluate metrics, with {level}.")
 @click.option("--quality_figures", "quality_figures", required=True, help="Template: evaluate figure folders to link, with {level}.")
+@PathOption("--curve", "curve_path", help="Input: the real-only learning curve (.csv), e.g. reports/learning_curve.csv.")
 @PathOption("--table", help="Output: accuracy tables and findings (.md).")
 @PathOption("--table_csv", "table_csv", help="Output: one row per trained LeNet (.csv).")
 @PathOption("--stats", "stats_csv", help="Output: one row per cell: mean, CI, paired gain, p and q (.csv).")
 @PathOption("--accuracy_plot", "accuracy_plot", help="Output: accuracy against ratio (.png).")
+@PathOption("--exchange_plot", "exchange_plot", help="Output: each cell's worth in real images against ratio (.png).")
 @PathOption("--gan_plot", "gan_plot", help="Output: GAN training curves (.png).")
-@PathOption("--machine", "machine_path", help="Output: CPU, threads and torch version of this machine (.json).")
+@PathOption("--machine", help="Output: CPU, threads and torch version of this machine (.json).")
 @stage
 def report_command(
-    params: Params, table: Path, table_csv: Path, stats_csv: Path, accuracy_plot: Path, gan_plot: Path,
-    machine_path: Path, **templates: str,
+    params: Params, curve_path: Path, table: Path, table_csv: Path, stats_csv: Path, accuracy_plot: Path,
+    exchange_plot: Path, gan_plot: Path, machine: Path, **templates: str,
 ) -> None:
-    """Write the accuracy tables, statistics, findings and figures from results only."""
+    """Write the accuracy tables, statistics, the answer in real images, findings and figures from results only."""
     from ganaug.stages import report
 
-    report.run(params, templates, table, table_csv, stats_csv, accuracy_plot, gan_plot, machine_path)
+    outputs = report.Outputs(table, table_csv, stats_csv, accuracy_plot, exchange_plot, gan_plot, machine)
+    report.run(params, templates, curve_path, outputs)
 
 
 @main.command("compare_lenet")

@@ -150,6 +150,16 @@ class EvaluateParams:
 
 
 @dataclass(frozen=True)
+class ReportParams:
+    """The report stage: tables, figures and the answer in real images."""
+
+    resamples: int = 2000  # bootstrap resamples of seeds for the CI of a cell's worth in real images
+
+    def __post_init__(self):
+        require(self.resamples >= 100, "resamples", "an integer >= 100 (a 95% interval needs its tails)")
+
+
+@dataclass(frozen=True)
 class GateParams:
     """One metric of the regression gate; higher is better."""
 
@@ -202,6 +212,7 @@ class Params:
     pca: PcaParams = field(default_factory=PcaParams)
     experiment: ExperimentParams = field(default_factory=ExperimentParams)
     evaluate: EvaluateParams = field(default_factory=EvaluateParams)
+    report: ReportParams = field(default_factory=ReportParams)
     check: CheckParams = field(default_factory=CheckParams)
     compare: CompareParams = field(default_factory=CompareParams)
 
@@ -212,6 +223,11 @@ class Params:
         require(self.scarcity in levels, "scarcity", f"one of prepare.levels {list(levels)}")
         max_ratio = self.generate.max_ratio
         require(0 <= self.ratio <= max_ratio, "ratio", f"a number in [0, generate.max_ratio={max_ratio}]")
+        low, high = min(self.curve.levels), max(self.curve.levels)
+        outside = [lv for lv in levels if not low <= lv <= high]
+        # A cell's worth in real images is read off the curve at its level: no extrapolation.
+        require(not outside, "curve.levels", f"levels spanning every level of prepare.levels "
+                f"({outside} outside [{low}, {high}]; a cell's worth in real images is read off the curve)")
         require(self.grid.leaky_level in levels, "grid.leaky_level", f"one of prepare.levels {list(levels)}")
         missing = [lv for lv in levels if lv not in self.grid.seeds]
         require(not missing, "grid.seeds", f"a seed count for every level of prepare.levels (missing {missing})")

@@ -11,6 +11,7 @@ import math
 from collections import defaultdict
 from typing import NamedTuple
 
+from ganaug.exchange import worth_columns
 from ganaug.params import REAL_ONLY
 from ganaug.stats import ALPHA, Paired, Summary, adjusted, mark, paired, summarise
 
@@ -59,8 +60,9 @@ def cell_stats(values: dict[CellKey, dict[int, float]]) -> dict[CellKey, CellSta
     }
 
 
-def stats_rows(stats: dict[CellKey, CellStats], effects: dict) -> list[dict]:
-    """One CSV row per cell: its summary, its comparison with real only and, for fakes, with its counterpart."""
+def stats_rows(stats: dict[CellKey, CellStats], effects: dict, worths: dict) -> list[dict]:
+    """One CSV row per cell: its summary, its comparison with real only and, for fakes, with its
+    counterpart, and its worth in real images (``exchange.worth_columns``)."""
     rows = []
     for (level, variant, ratio), s in sorted(stats.items()):
         a, versus, effect = s.accuracy, s.versus_real, effects.get((level, variant, ratio))
@@ -76,6 +78,7 @@ def stats_rows(stats: dict[CellKey, CellStats], effects: dict) -> list[dict]:
             "fakes_gain": round(effect.versus.gain.mean, 4) if effect else "",
             "fakes_gain_ci": round(effect.versus.gain.half_width, 4) if effect else "",
             "fakes_q_value": _round(effect.q_value) if effect else "",
+            **worth_columns(worths.get((level, variant, ratio))),
         })
     return rows
 

@@ -10,18 +10,25 @@ from __future__ import annotations
 import math
 import os
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
-from ganaug.figures import plot_accuracy, plot_gan_logs
+import numpy as np
+
 from ganaug import machine
+from ganaug.answer import answer
+from ganaug.exchange import Curve, Worth, curve_from_rows, worth
+from ganaug.figures import plot_accuracy, plot_gan_logs
+from ganaug.figures_exchange import plot_exchange
 from ganaug.io import ArtifactError, atomic_path, load_csv, load_json_with, save_csv, save_json
 from ganaug.live import read_curves
 from ganaug.params import FAKE_SOURCES, REAL_ONLY, Params
 from ganaug.tables import (
-    cell_stats, cell_values, fake_effects, findings, headline_table, level_tables, published_table, stats_rows,
+    CellKey, cell_stats, cell_values, fake_effects, findings, headline_table, level_tables, published_table, stats_rows,
 )
 
 RESULT_NUMBERS = ("level", "ratio", "seed", "steps", "accuracy")
+CURVE_NUMBERS = ("level", "seed", "steps", "accuracy")
 LOG_CURVES = ("d_loss", "g_loss", "d_real", "d_fake")  # train_gan's curves every log_every steps
 CRITERION_CURVES = ("fid", "tarr_judge", "near_copies")  # ... and at every snapshot
 HEALTH_KEYS = ("gan_seeds", "chosen_step", "chosen_fid", "chosen_tarr_judge", "chosen_near_copies",
@@ -158,10 +165,31 @@ def quality_section(quality: dict[int, dict], figures: dict[int, str]) -> list[s
     return lines
 
 
-def run(
-    params: Params, templates: dict[str, str], table_path: Path, csv_path: Path, stats_path: Path,
-    accuracy_plot: Path, gan_plot: Path, machine_path: Path,
-) -> None:
+@dataclass(frozen=True)
+class Outputs:
+    table: Path  # accuracy tables, the answer and the findings (.md)
+    table_csv: Path  # one row per trained LeNet
+    stats: Path  # one row per cell: mean, CI, paired gains, worth in real images
+    accuracy_plot: Path
+    exchange_plot: Path
+    gan_plot: Path
+    machine: Path
+
+
+def worths(values: dict[CellKey, dict[int, float]], curve: Curve, resamples: int, seed: int) -> dict[CellKey, Worth]:
+    """Every cell's worth in real images, from its per-seed gains over real only at its level."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for key in sorted(values):
+        base = values.get((key[0], REAL_ONLY, 0.0), {})
+        gains = [values[key][s] - base[s] for s in sorted(values[key]) if s in base]
+        if gains:
+            out[key] = worth(gains, key[0], curve, resamples, rng)
+    return out
+
+
+def run(params: Params, templates: dict[str, str], curve_path: Path, out: Outputs) -> None:
+    table_path = out.table
     levels = list(params.prepare.levels)
     paths = {key: {level: Path(t.format(level=level)) for level in levels} for key, t in templates.items()}
     rows = [
@@ -178,21 +206,30 @@ def run(
     logs = {lv: seed_rows(c, LOG_CURVES, p) for lv, (c, p) in curves.items()}
     criteria = {lv: seed_rows(c, CRITERION_CURVES, p) for lv, (c, p) in curves.items()}
     health = {lv: load_json_with(p, f"dvc repro train_gan@{lv}", HEALTH_KEYS) for lv, p in paths["gan_health"].items()}
+    curve = curve_from_rows(load_numeric_csv(curve_path, "dvc repro curve", CURVE_NUMBERS))
     values = cell_values(rows)
     stats = cell_stats(values)
+    worth_of = worths(values, curve, params.report.resamples, params.seed)
     variants = params.enabled_variants()
     fake_variants = {name for name, v in variants.items() if v.fakes != "none"}
     leaky = {name for name, v in variants.items() if v.fakes == "leaky"}
     classical = next((name for name, v in variants.items() if v.fakes == "none" and v.augment), None)
     effects = fake_effects(values, counterparts(variants))
 
-    save_csv(csv_path, rows)
-    save_csv(stats_path, stats_rows(stats, effects))
+    save_csv(out.table_csv, rows)
+    save_csv(out.stats, stats_rows(stats, effects, worth_of))
     series = defaultdict(list)
     for (level, variant, ratio), s in sorted(stats.items()):
         series[level, variant].append((ratio, s.accuracy.mean, s.accuracy.half_width))
-    plot_accuracy(accuracy_plot, dict(series), fake_variants, params.grid.headline, takeaway(effects, leaky))
-    plot_gan_logs(gan_plot, logs, criteria,
+    plot_accuracy(out.accuracy_plot, dict(series), fake_variants, params.grid.headline, takeaway(effects, leaky))
+    exchange = defaultdict(list)
+    for (level, variant, ratio), w in worth_of.items():
+        if variant not in leaky:
+            exchange[level, variant].append((ratio, w))
+    plot_exchange(out.exchange_plot, dict(exchange), (curve.levels[0], curve.levels[-1]), params.grid.headline,
+                  "What each cell is worth in real images, over the real images it has (1× = real only; "
+                  "▲ / ▼ beyond the real-only curve)")
+    plot_gan_logs(out.gan_plot, logs, criteria,
                   {lv: {s["gan_seed"]: s["chosen"]["step"] for s in h["per_seed"]} for lv, h in health.items()})
 
     seeds = {lv: max(s.accuracy.n for k, s in stats.items() if k[0] == lv) for lv in levels}
@@ -205,6 +242,8 @@ def run(
     described = [f"- **{name}**: {describe(v)}" for name, v in variants.items()]
     lines = [
         "# Does GAN data help a small-data LeNet-5?", "",
+        *answer(effects, worth_of, curve, levels, classical, leaky),
+        f"![worth in real images]({os.path.relpath(out.exchange_plot, table_path.parent)})", "",
         "LeNet-5 test accuracy on the 10000 real MNIST test images, mean ± 95% confidence half-width over seeds "
         f"({', '.join(f'{lv}: {n}' for lv, n in seeds.items())} seeds per level). Ratio = fakes per real image. "
         "Optimizer steps per level, equal in every from-scratch cell: "
@@ -220,17 +259,17 @@ def run(
         "For comparison, the report we build on (LeNet-5 from scratch on real + GAN fakes, the GAN trained on",
         "all 60000 real images, so not the same protocol; quoted, not run here):", "",
         *published_table(), "",
-        f"![accuracy against ratio]({os.path.relpath(accuracy_plot, table_path.parent)})", "",
+        f"![accuracy against ratio]({os.path.relpath(out.accuracy_plot, table_path.parent)})", "",
         "## Every variant, per level", "",
         *level_tables(stats, levels, list(variants)),
         *snapshot_section(health),
-        *gan_section(summaries, judges, relative, os.path.relpath(gan_plot, table_path.parent)),
+        *gan_section(summaries, judges, relative, os.path.relpath(out.gan_plot, table_path.parent)),
         *quality_section(quality, {lv: os.path.relpath(p, table_path.parent) for lv, p in paths["quality_figures"].items()}),
         *findings(stats, effects, levels, leaky),  # last: what the numbers above say
     ]
     with atomic_path(table_path) as tmp:
         tmp.write_text("\n".join(lines))
-    save_json(machine_path, machine.describe())  # what a byte-identical rerun needs to share (README)
+    save_json(out.machine, machine.describe())  # what a byte-identical rerun needs to share (README)
 
 
 def takeaway(effects: dict, leaky: set[str]) -> str:
