@@ -4,7 +4,8 @@ import torch
 
 from ganaug.datasets import Labelled, choose_fakes, serve
 from ganaug.params import parse_params
-from ganaug.stages.generate import class_summary, gan_sampler, generate_class
+from ganaug.judged import class_summary, generate_class
+from ganaug.stages.generate import gan_sampler
 from ganaug.training.cells import Cell, variant_cells
 
 

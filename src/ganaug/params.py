@@ -242,6 +242,11 @@ class Params:
                     f"variants.{name}.ratios", "a non-empty list of numbers > 0 for a variant with fakes")
             most, which = (self.pca.max_ratio, "pca") if variant.fakes == "pca" else (max_ratio, "generate")
             require(max(variant.ratios, default=0) <= most, f"variants.{name}.ratios", f"numbers <= {which}.max_ratio={most}")
+            if variant.fake_share is not None:  # at least one fake and one real image in every batch
+                fakes = round(variant.fake_share * self.classifier.batch_size)
+                require(0 < fakes < self.classifier.batch_size, f"variants.{name}.fake_share",
+                        f"a share giving 1 to {self.classifier.batch_size - 1} fakes of a batch of "
+                        f"classifier.batch_size={self.classifier.batch_size} (got {fakes})")
             require(variant.fakes != "leaky" or not variant.enabled or self.grid.leaky_level == MNIST_TRAIN_SIZE,
                     f"variants.{name}.fakes", f"not leaky unless grid.leaky_level is {MNIST_TRAIN_SIZE} (all real images)")
         headline = self.variants.get(self.grid.headline)

@@ -47,7 +47,7 @@ FAKE_SOURCES = {
     "pca": "this level's PCA model, judged by this level's judge",
     "leaky": "the GAN and judge of all 60000 real images (leaks data; opt-in)",
 }
-INITS = ("scratch", "finetune")
+INITS = ("scratch", "finetune", "pretrain")
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,13 @@ class VariantParams:
     fakes: str = "gan"  # one of FAKE_SOURCES
     filter: bool = True  # serve only the fakes the judge accepts
     augment: bool = False  # classical augmentation of every training image, real and fake
-    init: str = "scratch"  # or finetune: continue the real-only LeNet-5 of the same seed (on real + fakes, if any)
+    # scratch; finetune: continue the real-only LeNet-5 of the same seed (on real + fakes, if any);
+    # pretrain: two stages, from scratch on real + fakes, then fine-tuned on the real images only.
+    init: str = "scratch"
     ratios: tuple[float, ...] = ()  # fakes per real image, one cell each; empty when fakes is none
+    fake_weight: float = 1.0  # loss weight of a fake image (a real one weighs 1): the loss is the weighted mean
+    fake_smoothing: float = 0.0  # label smoothing of fakes only: 1 - s on the label, s spread over every class
+    fake_share: float | None = None  # null: fakes pooled with the real images; else this share of every batch
     enabled: bool = True  # false: defined but not trained
 
     def __post_init__(self):
@@ -66,8 +71,19 @@ class VariantParams:
         require(self.init in INITS, "init", f"one of {', '.join(INITS)}")
         require(all(r > 0 for r in self.ratios), "ratios", "numbers > 0 (ratio 0 is the real_only row)")
         require(len(set(self.ratios)) == len(self.ratios), "ratios", "distinct numbers")
+        require(self.fake_weight > 0, "fake_weight", "a number > 0 (1 = a fake weighs as a real image)")
+        require(0 <= self.fake_smoothing < 1, "fake_smoothing", "a number in [0, 1)")
+        require(self.fake_share is None or 0 < self.fake_share < 1, "fake_share", "null or a share in (0, 1)")
         if self.fakes == "none":
             require(not self.ratios, "ratios", "empty when fakes is none (the variant trains on real images only)")
+            require(self.init != "pretrain", "init", "scratch or finetune when fakes is none (pretrain pre-trains on fakes)")
+            require(not self.treats_fakes, "fakes",
+                    "a fake source when fake_weight, fake_smoothing or fake_share is set (there are no fakes to treat)")
+
+    @property
+    def treats_fakes(self) -> bool:
+        """Whether the fakes are learnt from differently from real images (weight, soft targets, share)."""
+        return self.fake_weight != 1.0 or self.fake_smoothing > 0 or self.fake_share is not None
 
     def cell_ratios(self) -> tuple[float, ...]:
         return self.ratios if self.fakes != "none" else (0.0,)
@@ -81,6 +97,13 @@ DEFAULT_VARIANTS = {
     "pca": VariantParams(fakes="pca", ratios=(0.1, 0.5, 1.0)),
     "finetune": VariantParams(fakes="gan", init="finetune", ratios=(0.1, 0.5, 1.0)),
     "finetune_real": VariantParams(fakes="none", filter=False, init="finetune"),
+    "two_stage": VariantParams(fakes="gan", init="pretrain", ratios=(0.5, 1.0)),
+    "smooth10": VariantParams(fakes="gan", fake_smoothing=0.1, ratios=(1.0,)),
+    "smooth30": VariantParams(fakes="gan", fake_smoothing=0.3, ratios=(1.0,)),
+    "share10": VariantParams(fakes="gan", fake_share=0.1, ratios=(1.0,)),
+    "share30": VariantParams(fakes="gan", fake_share=0.3, ratios=(1.0,)),
+    "weight25": VariantParams(fakes="gan", fake_weight=0.25, ratios=(1.0,)),
+    "weight50": VariantParams(fakes="gan", fake_weight=0.5, ratios=(1.0,)),
     "leaky": VariantParams(fakes="leaky", ratios=(0.1, 0.5, 1.0), enabled=False),
 }
 

@@ -17,7 +17,7 @@ from ganaug.models import LeNet5
 from ganaug.params import Params
 from ganaug.pca import fit_class_gaussians, sample_class
 from ganaug.runtime import resolve_device, seed_everything
-from ganaug.stages.generate import judge_fakes
+from ganaug.judged import judge_fakes
 
 
 def run(

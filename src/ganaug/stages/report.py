@@ -23,6 +23,7 @@ from ganaug.figures_exchange import plot_exchange
 from ganaug.io import ArtifactError, atomic_path, load_csv, load_json_with, save_csv, save_json
 from ganaug.live import read_curves
 from ganaug.params import FAKE_SOURCES, REAL_ONLY, Params
+from ganaug.report_sections import gan_section, quality_section, snapshot_section
 from ganaug.tables import (
     CellKey, cell_stats, cell_values, fake_effects, findings, headline_table, level_tables, published_table, stats_rows,
 )
@@ -71,98 +72,6 @@ def seed_rows(curves: dict[str, dict[str, list[tuple[int, float]]]], names: tupl
         rows += [{"gan_seed": int(prefix.removeprefix("seed")), "step": step, **{n: v[step] for n, v in zip(names, values)}}
                  for step in steps]
     return rows
-
-
-def gan_section(summaries: dict[str, dict[int, dict]], judges: dict[int, dict], grids: dict[str, dict[int, str]], curves: str) -> list[str]:
-    lines = [
-        "## Fakes per level", "",
-        "TARR = share of fakes the level's judge labels as their conditioning class. GAN and PCA model see only",
-        "the level's real images, and so does the judge that filters them.", "",
-        "| real images | source | judge test accuracy | fakes generated | TARR | accepted (threshold) | shortfall |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for source, by_level in summaries.items():
-        for level, s in by_level.items():
-            short = defaultdict(int)  # summed over the level's GANs
-            for c in s["per_class"]:
-                short[c["class"]] += c["shortfall"]
-            short = {c: n for c, n in short.items() if n}
-            lines.append(
-                f"| {level} | {source} | {judges[level]['test_accuracy']:.4f} | {s['generated']} | {s['tarr']:.4f} | "
-                f"{s['acceptance_rate']:.4f} ({s['threshold']:g}) | {s['shortfall']}"
-                + (f" (per class: {short})" if short else "") + " |"
-            )
-    for source, by_level in grids.items():
-        lines += [""] + [f"![{source} fakes, {level} real images]({grid})" for level, grid in by_level.items()]
-    lines.append("")
-    lines += [f"GAN training curves and snapshot scores: ![GAN losses]({curves})", ""]
-    return lines
-
-
-def snapshot_section(health: dict[int, dict]) -> list[str]:
-    """Per level: the GANs, the steps they trained and the snapshots kept, by the level's own criterion."""
-    lines = [
-        "## GANs per level: the snapshots kept", "",
-        "Each GAN is scored every few hundred steps on the level's own real images only: FID in the level",
-        "judge's features, the judge's TARR, and the share of fakes that are near-copies of a training image",
-        "(nearer than the closest 1% of training images are to each other). The snapshot kept has the lowest",
-        "FID among those within the near-copy limit. Means over the level's GANs; training times are in",
-        "each level's gan_health.json (measured, so they differ from run to run).", "",
-        "| real images | GANs | steps trained (allowed) | kept at step | FID, judge features | TARR judge "
-        "| near-copies |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for level, h in health.items():
-        trained = ", ".join(str(s["steps_trained"]) for s in h["per_seed"])
-        lines.append(
-            f"| {level} | {h['gan_seeds']} | {trained} ({h['per_seed'][0]['steps_allowed']}) | "
-            + ", ".join(str(s["chosen"]["step"]) for s in h["per_seed"])
-            + f" | {h['chosen_fid']:.2f} | {h['chosen_tarr_judge']:.3f} | {h['chosen_near_copies']:.3f} |"
-        )
-    return lines + [""]
-
-
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
-def _spread(quality: dict, key: str, digits: int = 2) -> str:
-    """A metric's mean over the level's GANs, ± their standard deviation when there are several."""
-    spread = quality.get(f"{key}_spread")
-    return _fmt(quality[key], digits) + ("" if spread is None else f" ± {_fmt(spread, digits)}")
-
-
-def quality_section(quality: dict[int, dict], figures: dict[int, str]) -> list[str]:
-    """Generator quality per level (from the evaluate stage), with the real-vs-real floor beside each FID."""
-    lines = [
-        "## Generator quality per level", "",
-        "Fakes as generated (unfiltered), compared with real test images in the feature space of a reference",
-        "LeNet-5 trained on all 60000 real images (used only to measure). Floor = the level's own real training",
-        "images measured the same way. GAN-train = LeNet-5 trained on fakes only, next to the same LeNet on as",
-        "many real images. With several GANs at a level: mean ± standard deviation over them.", "",
-        "| real images | TARR judge / reference | GAN-train vs real | FID (floor) | FID accepted | precision (floor) "
-        "| recall (floor) | density | coverage | IS fakes / real test | min diversity | flags |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for level, q in quality.items():
-        flags = [f"collapse: classes {q['collapsed_classes']}"] if q["collapsed_classes"] else []
-        flags += [f"low acceptance: classes {q['low_acceptance_classes']}"] if q["low_acceptance_classes"] else []
-        cells = [
-            f"{_spread(q, 'tarr_judge', 3)} / {_spread(q, 'tarr_reference', 3)}",
-            f"{_spread(q, 'gan_train_accuracy', 3)} vs {q['real_train_accuracy']:.3f}",
-            f"{_spread(q, 'fid')} ({_fmt(q['fid_floor'])})", _spread(q, "fid_accepted"),
-            f"{_fmt(q['precision'], 3)} ({_fmt(q['precision_floor'], 3)})",
-            f"{_fmt(q['recall'], 3)} ({_fmt(q['recall_floor'], 3)})",
-            _fmt(q["density"], 3), _fmt(q["coverage"], 3),
-            f"{q['inception_score']:.2f} / {q['inception_score_real']:.2f}", f"{q['diversity_min']:.2f}",
-            "; ".join(flags) or "none",
-        ]
-        lines.append(f"| {level} | " + " | ".join(cells) + " |")
-    lines.append("")
-    for level, folder in figures.items():
-        lines += [f"**{level} real images:** best and worst fakes, rejected fakes, per-class TARR and diversity, judge scores", ""]
-        lines += [f"![{name}]({folder}/{name}.png)" for name in ("best_worst", "rejected", "per_class", "confidence")] + [""]
-    return lines
 
 
 @dataclass(frozen=True)
@@ -233,8 +142,8 @@ def run(params: Params, templates: dict[str, str], curve_path: Path, out: Output
                   {lv: {s["gan_seed"]: s["chosen"]["step"] for s in h["per_seed"]} for lv, h in health.items()})
 
     seeds = {lv: max(s.accuracy.n for k, s in stats.items() if k[0] == lv) for lv in levels}
-    tuned = {name for name, v in variants.items() if v.init == "finetune"}
-    steps = {(int(r["level"]), r["variant"] in tuned): r["steps"] for r in rows}
+    init_of = {name: v.init for name, v in variants.items()}
+    steps = {(int(r["level"]), init_of.get(r["variant"], "scratch")): r["steps"] for r in rows}
     relative = {
         source: {lv: os.path.relpath(p, table_path.parent) for lv, p in paths[key].items()}
         for source, key in (("GAN", "grids"), ("PCA", "pca_grids"))
@@ -246,9 +155,7 @@ def run(params: Params, templates: dict[str, str], curve_path: Path, out: Output
         f"![worth in real images]({os.path.relpath(out.exchange_plot, table_path.parent)})", "",
         "LeNet-5 test accuracy on the 10000 real MNIST test images, mean ± 95% confidence half-width over seeds "
         f"({', '.join(f'{lv}: {n}' for lv, n in seeds.items())} seeds per level). Ratio = fakes per real image. "
-        "Optimizer steps per level, equal in every from-scratch cell: "
-        + ", ".join(f"{lv}: {s}" for (lv, tuned), s in steps.items() if not tuned)
-        + (("; fine-tuning: " + ", ".join(f"{lv}: {s}" for (lv, tuned), s in steps.items() if tuned)) if any(t for _, t in steps) else "")
+        "Optimizer steps per level, equal in every from-scratch cell: " + steps_text(steps)
         + ". Fakes come from several GANs per level, LeNet seed s training on the fakes of GAN s mod k, so a "
         "cell's interval covers GAN and LeNet seeds alike; GANs per level: "
         + ", ".join(f"{lv}: {h['gan_seeds']}" for lv, h in health.items())
@@ -280,11 +187,26 @@ def takeaway(effects: dict, leaky: set[str]) -> str:
             f"and lose in {losses} (significant, q < 0.05); bold: headline variant and real only")
 
 
+def steps_text(steps: dict[tuple[int, str], str]) -> str:
+    """'500: 500, 1000: 1000; fine-tuning: 500: 125, ...; two-stage (both): ...' from (level, init) -> steps."""
+    parts = []
+    for init, label in (("scratch", ""), ("finetune", "fine-tuning: "), ("pretrain", "two-stage (both stages): ")):
+        here = [f"{lv}: {s}" for (lv, i), s in steps.items() if i == init]
+        if here:
+            parts.append(label + ", ".join(here))
+    return "; ".join(parts)
+
+
 def counterparts(variants: dict) -> dict[str, str]:
-    """Each variant with fakes -> the enabled variant trained the same way without fakes (else real_only)."""
+    """Each variant with fakes -> the enabled variant trained the same way without fakes (else real_only).
+
+    A two-stage variant's counterpart fine-tunes: the same steps in all, on real images only.
+    """
     without = {(v.augment, v.init): name for name, v in variants.items() if v.fakes == "none"}
     without.setdefault((False, "scratch"), REAL_ONLY)
-    return {name: without.get((v.augment, v.init), REAL_ONLY) for name, v in variants.items() if v.fakes != "none"}
+    same = {"pretrain": "finetune"}
+    return {name: without.get((v.augment, same.get(v.init, v.init)), REAL_ONLY)
+            for name, v in variants.items() if v.fakes != "none"}
 
 
 def describe(variant) -> str:
@@ -296,4 +218,12 @@ def describe(variant) -> str:
         parts.append("classical augmentation of every image")
     if variant.init == "finetune":
         parts.append("fine-tunes the real-only LeNet-5 of the same seed")
+    if variant.init == "pretrain":
+        parts.append("two stages: real + fakes, then fine-tuned on real images only")
+    if variant.fake_share is not None:
+        parts.append(f"{variant.fake_share:.0%} of every batch fakes")
+    if variant.fake_weight != 1.0:
+        parts.append(f"fakes weigh {variant.fake_weight:g} in the loss")
+    if variant.fake_smoothing:
+        parts.append(f"fakes' labels smoothed by {variant.fake_smoothing:g}")
     return ", ".join(parts)

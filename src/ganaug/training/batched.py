@@ -36,6 +36,7 @@ from ganaug.models import LeNet5
 from ganaug.params import AugmentParams, ClassifierParams
 from ganaug.progress import progress
 from ganaug.training.classifier import adam, draw_batches
+from ganaug.training.recipes import FakeTerms, draw_shared, fake_aware_loss, fake_masks
 
 CURVE_EVERY = 50  # steps between points of a training-loss curve (the judge's, the reference's)
 
@@ -96,9 +97,19 @@ def _warp_some(images: torch.Tensor, which: list[int], strengths: list[AugmentPa
     return images
 
 
+def _draw(rows: Sequence[torch.Tensor], seeds: Sequence[int], terms: Sequence[FakeTerms | None], steps: int,
+          batch_size: int) -> torch.Tensor:
+    """Each model's batches as rows of the pool: (steps, B, K)."""
+    return torch.stack([
+        r[draw_batches(len(r), steps, batch_size, seed, r.device)] if t is None or t.share is None
+        else draw_shared(r, t, steps, batch_size, seed)
+        for r, seed, t in zip(rows, seeds, terms)
+    ], dim=2)
+
+
 def _train_group(weights: Params, pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[int], steps: int,
-                 recipe: ClassifierParams, augment: Sequence[AugmentParams | None], bar: tqdm, threads: int,
-                 on_loss: Callable[[int, float], None] | None = None) -> None:
+                 recipe: ClassifierParams, augment: Sequence[AugmentParams | None], terms: Sequence[FakeTerms | None],
+                 bar: tqdm, threads: int, on_loss: Callable[[int, float], None] | None = None) -> None:
     """Train the stacked ``weights`` in place; ``threads`` intra-op threads for this group.
 
     ``on_loss(step, loss)`` gets the group's mean training loss every ``CURVE_EVERY`` steps.
@@ -108,9 +119,14 @@ def _train_group(weights: Params, pool: Labelled, rows: Sequence[torch.Tensor], 
     device = pool.images.device
     optimizer = adam(weights.values(), recipe, device)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=steps)
-    # Model k's batches as rows of the pool: (steps, B, K).
-    batches = torch.stack([r[draw_batches(len(r), steps, recipe.batch_size, seed, device)] for r, seed in zip(rows, seeds)], dim=2)
+    batches = _draw(rows, seeds, terms, steps, recipe.batch_size)
     images = pool.images.flatten(0, 1)  # (P, 28, 28)
+    fake_terms = None
+    if any(t is not None for t in terms):  # else the plain loss: the judge's, the reference's, pooled cells'
+        plain = [t or FakeTerms(0) for t in terms]
+        fake_terms = (fake_masks(list(rows), plain, len(images)),
+                      torch.tensor([[t.weight] for t in plain], device=device),
+                      torch.tensor([[t.smoothing] for t in plain], device=device))
     which = [k for k, strength in enumerate(augment) if strength is not None]
     generators = [generator_for(seeds[k], device) for k in which]
     for step, index in enumerate(batches, start=1):  # (B, K)
@@ -119,7 +135,11 @@ def _train_group(weights: Params, pool: Labelled, rows: Sequence[torch.Tensor], 
             batch = _warp_some(batch, which, [augment[k] for k in which], generators)
         logits = batched_forward(weights, batch)
         # Sum of each model's mean loss: model k's gradient is its own loss's gradient.
-        loss = F.cross_entropy(logits.flatten(0, 1), pool.labels[index].t().flatten(), reduction="sum") / recipe.batch_size
+        if fake_terms is None:
+            loss = F.cross_entropy(logits.flatten(0, 1), pool.labels[index].t().flatten(), reduction="sum") / recipe.batch_size
+        else:
+            masks, weight, smoothing = fake_terms
+            loss = fake_aware_loss(logits, pool.labels[index].t(), masks.gather(1, index.t()), weight, smoothing)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -144,13 +164,16 @@ def cpu_groups(n_models: int, threads: int) -> list[np.ndarray]:
 
 def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[int], steps: int,
                  recipe: ClassifierParams, desc: str = "LeNet-5", augment: Sequence[AugmentParams | None] = (),
-                 init: Sequence[LeNet5 | None] = (), on_loss: Callable[[int, float], None] | None = None) -> list[LeNet5]:
+                 init: Sequence[LeNet5 | None] = (), on_loss: Callable[[int, float], None] | None = None,
+                 terms: Sequence[FakeTerms | None] = ()) -> list[LeNet5]:
     """Train one LeNet-5 per (rows, seed) for exactly ``steps`` Adam steps; in that order.
 
     ``pool`` holds every image any model trains on, (P, 1, 28, 28) in [-1, 1], on the training
     device; model k trains on ``pool[rows[k]]`` with batches and initial weights from ``seeds[k]``.
     ``augment[k]``, when given and not None, warps model k's batches with that strength;
     ``init[k]``, when given and not None, is the model it continues from instead of a fresh one.
+    ``terms[k]``, when given and not None, says how model k treats the fakes among its rows
+    (``recipes.FakeTerms``: their loss weight, soft targets, share of each batch).
     ``on_loss(step, loss)``, when given, follows the training loss of a single group (one model's, say).
     A GPU trains all models as one group; a CPU trains groups side by side, one per thread.
     """
@@ -158,8 +181,10 @@ def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[i
         raise ValueError(f"{len(rows)} row sets for {len(seeds)} seeds")
     augment = list(augment) or [None] * len(seeds)
     init = list(init) or [None] * len(seeds)
-    if not len(augment) == len(init) == len(seeds):
-        raise ValueError(f"{len(augment)} augmentations and {len(init)} initial models for {len(seeds)} seeds")
+    terms = list(terms) or [None] * len(seeds)
+    if not len(augment) == len(init) == len(terms) == len(seeds):
+        raise ValueError(f"{len(augment)} augmentations, {len(init)} initial models and {len(terms)} fake terms "
+                         f"for {len(seeds)} seeds")
     device, threads = pool.images.device, torch.get_num_threads()
     groups = [np.arange(len(seeds))] if device.type == "cuda" else cpu_groups(len(seeds), threads)
     parallel = len(groups) > 1 and device.type == "cpu" and threads > 1
@@ -167,8 +192,8 @@ def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[i
     weights = [stacked_lenets([seeds[i] for i in g], device, [init[i] for i in g]) for g in groups]
     if on_loss is not None and len(groups) > 1:
         raise ValueError(f"on_loss follows one group; {len(seeds)} models train in {len(groups)}")
-    jobs = [(w, pool, [rows[i] for i in g], [seeds[i] for i in g], steps, recipe, [augment[i] for i in g])
-            for w, g in zip(weights, groups)]
+    jobs = [(w, pool, [rows[i] for i in g], [seeds[i] for i in g], steps, recipe, [augment[i] for i in g],
+             [terms[i] for i in g]) for w, g in zip(weights, groups)]
     with progress(total=steps * len(groups), desc=desc, unit="step") as bar:
         if parallel:
             try:
