@@ -29,7 +29,7 @@ from ganaug.training.gan import train_gan
 from ganaug.training.gan_models import sample
 from ganaug.training.gan_snapshots import Criterion
 
-MNIST, SUBSETS = "data/prepared/mnist.npz", "data/prepared/subsets.npz"
+MNIST, SUBSETS = "data/prepared/mnist.npz", "data/levels/{}/subset.npz"  # each level's subset, from prepare
 
 
 def main() -> None:
@@ -50,7 +50,7 @@ def main() -> None:
     labels = torch.arange(10).repeat(200)  # interleaved classes: any first n fakes are class-balanced
     rows = []
     for level in args.levels:
-        real = load_level(MNIST, SUBSETS, level, device)
+        real = load_level(MNIST, SUBSETS.format(level), level, device)
         steps = params.classifier.steps_for(level)
         judge = train_lenet_on(real, steps, params.classifier, params.seed)
         real_only = {seed: accuracy(train_lenet_on(real, steps, params.classifier, seed), *test) for seed in args.gan_seeds}

@@ -40,7 +40,7 @@ def main() -> None:
     test = load_test_set("data/prepared/mnist.npz", device)
     rows = []
     for level in args.levels:
-        real = load_level("data/prepared/mnist.npz", "data/prepared/subsets.npz", level, device)
+        real = load_level("data/prepared/mnist.npz", f"data/levels/{level}/subset.npz", level, device)
         every = torch.arange(len(real.labels))
         for steps in args.steps:
             started = time.perf_counter()

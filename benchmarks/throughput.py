@@ -32,7 +32,7 @@ from ganaug.training.batched import train_lenets
 from ganaug.training.classifier import train_lenet
 from ganaug.training.gan import train_gan
 
-MNIST, SUBSETS, FAKES = Path("data/prepared/mnist.npz"), Path("data/prepared/subsets.npz"), "data/levels/{}/fakes.npz"
+MNIST, SUBSETS, FAKES = Path("data/prepared/mnist.npz"), "data/levels/{}/subset.npz", "data/levels/{}/fakes.npz"
 BARE_MODELS = 6  # cells the bare loop trains per round
 
 
@@ -62,7 +62,7 @@ def compare(bare: Callable[[], object], pipeline: Callable[[], object], bare_ima
 
 def lenet_throughput(params: Params, level: int, steps: int, device: torch.device, rounds: int) -> dict:
     """Images/s of the retrain grid's cells at ``level``: batched (pipeline) and one by one (bare)."""
-    real = load_level(MNIST, SUBSETS, level, device)
+    real = load_level(MNIST, Path(SUBSETS.format(level)), level, device)
     fakes_path = Path(FAKES.format(level))
     # The bare loop neither warps nor fine-tunes, so only the cells that do neither compare like for like.
     plain = {n: v for n, v in params.enabled_variants().items() if v.fakes == "gan" and not v.augment and v.init == "scratch"}
@@ -122,7 +122,7 @@ def bare_gan(real_images: torch.Tensor, real_labels: torch.Tensor, params, seed:
 
 def gan_throughput(params: Params, level: int, steps: int, device: torch.device, rounds: int) -> dict:
     """Real images/s through the discriminator: ``train_gan`` (pipeline) and the bare loop."""
-    real = load_level(MNIST, SUBSETS, level, device)
+    real = load_level(MNIST, Path(SUBSETS.format(level)), level, device)
     recipe = dataclasses.replace(params.train_gan, steps=steps, log_every=min(steps, params.train_gan.log_every))
     images = steps * recipe.dstep * recipe.batch_size
     train_gan(real.images, real.labels, dataclasses.replace(recipe, steps=5), params.seed)  # warm up

@@ -65,6 +65,7 @@ def test_the_readme_is_short():
 
 @pytest.mark.parametrize("name, report, page", [("diffaugment", "reports/diffaugment.json", "docs/training.md"),
                                                 ("lenet_budget", "reports/lenet_budget.json", "docs/training.md"),
+                                                ("smoothing_control", "reports/smoothing_control.json", "docs/training.md"),
                                                 ("pipeline", "reports/benchmark.json", "docs/performance.md")])
 def test_the_docs_quote_the_measurements(name, report, page, monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # pipeline.py imports its sibling throughput.py
@@ -76,8 +77,9 @@ def test_the_docs_quote_the_measurements(name, report, page, monkeypatch):
 def test_the_readme_states_the_committed_seeds():
     params = load_params(ROOT / "params.yaml")
     lenets, gans = params.grid.seeds, params.train_gan.seeds
-    assert lenets == {500: 5, 1000: 5, 10000: 3, 60000: 3} and gans == {500: 3, 1000: 3, 10000: 1, 60000: 1}
+    assert lenets == {100: 5, 200: 5, 500: 5, 1000: 5, 10000: 3, 60000: 3}
+    assert gans == {100: 3, 200: 3, 500: 3, 1000: 3, 10000: 1, 60000: 1}
     readme = (ROOT / "README.md").read_text()
-    assert "(5 at 500 and\n1000 real images, 3 above; 3 GANs at 500 and 1000," in readme
+    assert "(5 at 100 to\n1000 real images, 3 above; 3 GANs at 100 to 1000," in readme
     assert params.curve.seeds == 5 and "5 seeds per point" in readme
     assert (min(params.curve.levels), max(params.curve.levels)) == (100, 60000) and "at 100 to 60000 real\nimages" in readme

@@ -103,9 +103,9 @@ def test_changing_ratio_reruns_only_the_experiment(clean):
 
 
 # What `dvc repro` would delete first if the stage that reads a bad input ran: the fakes, their
-# summary and grid (generate@500), the subsets (prepare), and everything downstream of them.
+# summary and grid (generate@500), the subset (prepare@500), and everything downstream of them.
 KEPT = ("data/levels/500/fakes.npz", "reports/levels/500/generate.json", "reports/levels/500/samples.png",
-        "data/prepared/subsets.npz", "reports/levels/500/results.csv", "reports/accuracy_table.md")
+        "data/levels/500/subset.npz", "reports/levels/500/results.csv", "reports/accuracy_table.md")
 
 
 def drop_section(text: str, name: str) -> str:

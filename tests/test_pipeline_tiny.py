@@ -87,7 +87,8 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
            "--table", tmp_path / "table.md",
            "--table_csv", tmp_path / "table.csv", "--stats", tmp_path / "stats.csv",
            "--accuracy_plot", tmp_path / "figures/accuracy.png",
-           "--exchange_plot", tmp_path / "figures/exchange.png", "--gan_plot", tmp_path / "figures/gan.png",
+           "--exchange_plot", tmp_path / "figures/exchange.png", "--quality_csv", tmp_path / "quality.csv",
+           "--quality_plot", tmp_path / "figures/quality.png", "--gan_plot", tmp_path / "figures/gan.png",
            "--machine", tmp_path / "machine.json")
 
 
@@ -160,7 +161,12 @@ def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
     pca = np.load(tmp_path / "levels/100/pca_fakes.npz")
     assert pca["images"].dtype == np.uint8 and np.array_equal(pca["accepted"], pca["scores"] >= 0.2)
     assert table.startswith("# Does GAN data help a small-data LeNet-5?\n\n## The answer, in real images")
-    for png in ("figures/accuracy.png", "figures/exchange.png", "figures/curve.png", "figures/gan.png", "levels/100/samples.png", "levels/100/pca_samples.png"):
+    with open(tmp_path / "quality.csv") as handle:  # one point per GAN and ratio of the headline (gan_filtered)
+        points = list(csv.DictReader(handle))
+    assert {(p["level"], p["gan_seed"], p["ratio"]) for p in points} == {("100", "0", "0.5"), ("100", "1", "0.5"),
+        ("100", "0", "1.0"), ("100", "1", "1.0"), ("200", "0", "0.5"), ("200", "0", "1.0")}
+    assert "## How good must the generator be?" in table
+    for png in ("figures/accuracy.png", "figures/exchange.png", "figures/quality.png", "figures/curve.png", "figures/gan.png", "levels/100/samples.png", "levels/100/pca_samples.png"):
         assert (tmp_path / png).read_bytes()[:4] == b"\x89PNG"
     gan_health = json.loads((tmp_path / "levels/100/gan_health.json").read_text())
     assert gan_health["arch"] == "dcgan" and gan_health["gan_seeds"] == 2 and gan_health["train_seconds"] > 0

@@ -36,13 +36,18 @@ def _listed(keys: list[CellKey], effects: dict[CellKey, FakeEffect], worths: dic
 
 
 def answer(effects: dict[CellKey, FakeEffect], worths: dict[CellKey, Worth], curve: Curve, levels: list[int],
-           classical: str | None, leaky: set[str] = frozenset()) -> list[str]:
-    """The summary's lines: where fakes pay, where they cost, how close they come per level, classical for scale.
+           classical: str | None, leaky: set[str] = frozenset(), shortfalls: dict[int, dict[int, int]] | None = None,
+           smoothed: set[str] = frozenset()) -> list[str]:
+    """The summary's lines: where fakes pay, where they cost, how close they come per level, classical for scale,
+    and where the judge's filter could not serve every class (``shortfalls``: level -> class -> fakes missing).
 
     ``leaky`` variants borrow a GAN that saw more real images than the level has; they never count.
+    ``smoothed`` variants learn the fakes with soft targets, a regulariser of its own that their
+    counterpart (the same training without fakes) lacks: their gains are listed apart, not credited.
     """
     fair = {k: e for k, e in effects.items() if k[1] not in leaky and not math.isnan(e.q_value)}
-    pays = [k for k, e in fair.items() if e.mark == "+"]
+    pays = [k for k, e in fair.items() if e.mark == "+" and k[1] not in smoothed]
+    soft = [k for k, e in fair.items() if e.mark == "+" and k[1] in smoothed]
     costs = [k for k, e in fair.items() if e.mark == "-"]
     lines = [
         "## The answer, in real images", "",
@@ -57,19 +62,29 @@ def answer(effects: dict[CellKey, FakeEffect], worths: dict[CellKey, Worth], cur
     else:
         lines.append(f"- **Fakes pay nowhere**: none of the {len(fair)} cells with fakes beats the same training "
                      "without them.")
+    if soft:
+        lines.append(f"- **Soft labels gain in {len(soft)} cells, not credited to the fakes** (soft targets regularise "
+                     "by themselves; label smoothing of the real images alone is the control: docs/training.md): "
+                     f"{_listed(soft, effects, worths, curve)}.")
     if costs:
         lines.append(f"- **Fakes cost in {len(costs)} of {len(fair)} cells**: {_listed(costs, effects, worths, curve)}.")
     closest = []
     for level in levels:
-        here = [k for k in fair if k[0] == level]
+        here = [k for k in fair if k[0] == level and k[1] not in smoothed]
         if here:
             best = max(here, key=lambda k: fair[k].versus.gain.mean)
             closest.append(_versus(best, fair[best], worths, curve))
     if closest:
-        lines.append("- **Closest they come**, per level (the largest gain over the same training without fakes): "
+        lines.append("- **Closest they come**, per level (the largest gain over the same training without fakes, "
+                     "soft labels aside): "
                      + "; ".join(closest) + ".")
     scale = [(lv, worths[lv, classical, 0.0]) for lv in levels if classical and (lv, classical, 0.0) in worths]
     if scale:
         lines.append(f"- **For scale, without fakes**: {classical} augmentation is "
                      + "; ".join(f"{describe(w, curve)} at {lv}" for lv, w in scale) + ".")
+    short = {lv: by_class for lv, by_class in (shortfalls or {}).items() if by_class}
+    if short:
+        lines.append("- **The filter falls short** of the fakes asked for (filtered cells then train on fewer): "
+                     + "; ".join(f"at {lv} real images, {sum(c.values())} fakes of classes {sorted(c)}"
+                                 for lv, c in sorted(short.items())) + ".")
     return lines + [""]

@@ -49,20 +49,21 @@ def fetch_command(params: Params, mnist: Path) -> None:
 
 
 @main.command("prepare")
+@level_option
 @PathOption("--mnist", help="Input: verified MNIST arrays from fetch.")
-@PathOption("--subsets", help="Output: training indices per scarcity level (.npz).")
+@PathOption("--subsets", help="Output: the level's training indices (.npz, one array named after the level).")
 @stage
-def prepare_command(params: Params, mnist: Path, subsets: Path) -> None:
-    """Draw each level's stratified subset of the verified MNIST."""
+def prepare_command(params: Params, level: int, mnist: Path, subsets: Path) -> None:
+    """Draw the level's stratified subset of the verified MNIST."""
     from ganaug.stages import prepare
 
-    prepare.run(params, mnist, subsets)
+    prepare.run(params, level, mnist, subsets)
 
 
 @main.command("train_gan")
 @level_option
 @PathOption("--mnist", help="Input: MNIST arrays from prepare.")
-@PathOption("--subsets", help="Input: level subsets from prepare.")
+@PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--judge", "judge_path", help="Input: the level's judge, which scores the snapshots.")
 @PathOption("--generators", help="Output: the level's generators, one per GAN seed, weights and config (.pt).")
 @PathOption("--curves", help="Output folder (DVCLive): losses, D outputs and snapshot scores per GAN seed and step.")
@@ -84,7 +85,7 @@ def train_gan_command(
 @main.command("judge")
 @level_option
 @PathOption("--mnist", help="Input: MNIST arrays from prepare.")
-@PathOption("--subsets", help="Input: level subsets from prepare.")
+@PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--judge", "judge_path", help="Output: judge LeNet weights (.pt).")
 @PathOption("--metrics", help="Output: the judge's test accuracy (.json).")
 @PathOption("--curves", help="Output folder (DVCLive): the judge's training loss by step.")
@@ -115,7 +116,7 @@ def generate_command(params: Params, level: int, generators: Path, judge_path: P
 @main.command("pca")
 @level_option
 @PathOption("--mnist", help="Input: MNIST arrays from prepare.")
-@PathOption("--subsets", help="Input: level subsets from prepare.")
+@PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--judge", "judge_path", help="Input: judge from judge.")
 @PathOption("--fakes", help="Output: fakes, labels, judge scores and accepted flags (.npz).")
 @PathOption("--summary", help="Output: TARR, acceptance and shortfall per class (.json).")
@@ -131,7 +132,7 @@ def pca_command(params: Params, level: int, mnist: Path, subsets: Path, judge_pa
 @main.command("retrain")
 @level_option
 @PathOption("--mnist", help="Input: MNIST arrays from prepare.")
-@PathOption("--subsets", help="Input: level subsets from prepare.")
+@PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--fakes", help="Input: the level's GAN fakes, from generate.")
 @PathOption("--pca_fakes", "pca_fakes", help="Input: the level's PCA fakes, from pca.")
 @click.option("--leaky_fakes", "leaky_fakes", type=click.Path(path_type=Path), default=None,
@@ -179,7 +180,7 @@ def reference_command(params: Params, mnist: Path, reference_path: Path, metrics
 @main.command("evaluate")
 @level_option
 @PathOption("--mnist", help="Input: MNIST arrays from prepare.")
-@PathOption("--subsets", help="Input: level subsets from prepare.")
+@PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--fakes", help="Input: fakes from generate.")
 @PathOption("--judge", "judge_path", help="Input: the level's judge.")
 @PathOption("--reference", "reference_path", help="Input: the reference LeNet.")
@@ -199,7 +200,7 @@ def evaluate_command(
 
 @main.command("experiment")
 @PathOption("--mnist", help="Input: MNIST arrays from prepare.")
-@PathOption("--subsets", help="Input: level subsets from prepare.")
+@PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--fakes", help="Input: fakes of the `scarcity` level from generate.")
 @PathOption("--metrics", help="Output: headline accuracy, real-only accuracy and gain (.json).")
 @stage
@@ -227,24 +228,27 @@ def experiment_command(params: Params, mnist: Path, subsets: Path, fakes: Path, 
 @PathOption("--stats", "stats_csv", help="Output: one row per cell: mean, CI, paired gain, p and q (.csv).")
 @PathOption("--accuracy_plot", "accuracy_plot", help="Output: accuracy against ratio (.png).")
 @PathOption("--exchange_plot", "exchange_plot", help="Output: each cell's worth in real images against ratio (.png).")
+@PathOption("--quality_csv", "quality_csv", help="Output: per GAN and ratio, its quality and its fakes' gain (.csv).")
+@PathOption("--quality_plot", "quality_plot", help="Output: gain against generator quality, one point per GAN (.png).")
 @PathOption("--gan_plot", "gan_plot", help="Output: GAN training curves (.png).")
 @PathOption("--machine", help="Output: CPU, threads and torch version of this machine (.json).")
 @stage
 def report_command(
     params: Params, curve_path: Path, table: Path, table_csv: Path, stats_csv: Path, accuracy_plot: Path,
-    exchange_plot: Path, gan_plot: Path, machine: Path, **templates: str,
+    exchange_plot: Path, quality_csv: Path, quality_plot: Path, gan_plot: Path, machine: Path, **templates: str,
 ) -> None:
     """Write the accuracy tables, statistics, the answer in real images, findings and figures from results only."""
     from ganaug.stages import report
 
-    outputs = report.Outputs(table, table_csv, stats_csv, accuracy_plot, exchange_plot, gan_plot, machine)
+    outputs = report.Outputs(table, table_csv, stats_csv, accuracy_plot, exchange_plot, quality_csv, quality_plot,
+                             gan_plot, machine)
     report.run(params, templates, curve_path, outputs)
 
 
 @main.command("compare_lenet")
 @click.option("--config", default=None, help="A compare.configs name; leave out for real only.")
 @PathOption("--mnist", help="Input: MNIST arrays from prepare.")
-@PathOption("--subsets", help="Input: level subsets from prepare.")
+@PathOption("--subsets", help="Input: the level's subset from prepare.")
 @click.option("--fakes", type=click.Path(path_type=Path), default=None, help="Input: the configuration's fakes (.npz).")
 @PathOption("--results", help="Output: accuracy per seed (.json).")
 @stage

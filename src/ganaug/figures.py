@@ -23,6 +23,20 @@ def _save(figure, path: Path) -> None:
     plt.close(figure)
 
 
+def finish_panels(figure, axes, path: Path, ylabel: str, takeaway: str) -> None:
+    """A row of panels: the y label on the first, the takeaway as the title, one legend below all, saved."""
+    axes[0][0].set_ylabel(ylabel)
+    figure.suptitle(takeaway, fontsize=10)
+    entries = {}  # every panel's entries once: a variant absent from the first panel still gets one
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    figure.legend(list(entries.values()), list(entries), loc="lower center", ncol=min(len(entries), 8), fontsize=8,
+                  bbox_to_anchor=(0.5, -0.02))
+    figure.tight_layout(rect=(0, 0.07, 1, 1))
+    _save(figure, path)
+
+
 def save_sample_grid(path: Path, rows: Sequence[np.ndarray], rejected: Sequence[np.ndarray], title: str) -> None:
     """One row of uint8 digits (K, 28, 28) per class; rejected digits get a red frame."""
     n_cols = max((len(r) for r in rows), default=0)
@@ -114,12 +128,7 @@ def plot_accuracy(path: Path, series: dict[tuple[int, str], list[tuple[float, fl
         ax.set_title(f"{level} real images", fontsize=9)
         ax.set_xlabel("fakes per real image")
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("LeNet-5 test accuracy")
-    figure.suptitle(takeaway, fontsize=10)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 8), fontsize=8, bbox_to_anchor=(0.5, -0.02))
-    figure.tight_layout(rect=(0, 0.07, 1, 1))
-    _save(figure, path)
+    finish_panels(figure, axes, path, "LeNet-5 test accuracy", takeaway)
 
 
 def plot_learning_curve(path: Path, points: list[tuple[int, float, float]], seeds: int) -> None:

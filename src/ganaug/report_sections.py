@@ -8,6 +8,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 
+def class_shortfalls(summary: dict) -> dict[int, int]:
+    """Class -> fakes the filter could not serve, summed over the level's GANs (a generate.json)."""
+    short = defaultdict(int)
+    for c in summary["per_class"]:
+        short[c["class"]] += c["shortfall"]
+    return {c: n for c, n in short.items() if n}
+
+
 def gan_section(summaries: dict[str, dict[int, dict]], judges: dict[int, dict], grids: dict[str, dict[int, str]], curves: str) -> list[str]:
     lines = [
         "## Fakes per level", "",
@@ -18,10 +26,7 @@ def gan_section(summaries: dict[str, dict[int, dict]], judges: dict[int, dict], 
     ]
     for source, by_level in summaries.items():
         for level, s in by_level.items():
-            short = defaultdict(int)  # summed over the level's GANs
-            for c in s["per_class"]:
-                short[c["class"]] += c["shortfall"]
-            short = {c: n for c, n in short.items() if n}
+            short = class_shortfalls(s)
             lines.append(
                 f"| {level} | {source} | {judges[level]['test_accuracy']:.4f} | {s['generated']} | {s['tarr']:.4f} | "
                 f"{s['acceptance_rate']:.4f} ({s['threshold']:g}) | {s['shortfall']}"

@@ -1,10 +1,12 @@
-"""fetch and prepare: obtain verified MNIST; draw every level's stratified real subset.
+"""fetch and prepare: obtain verified MNIST; draw a level's stratified real subset.
 
     ganaug fetch --mnist data/prepared/mnist.npz
-    ganaug prepare --mnist data/prepared/mnist.npz --subsets data/prepared/subsets.npz
+    ganaug prepare --level 500 --mnist data/prepared/mnist.npz --subsets data/levels/500/subset.npz
 
 Two stages, so that a changed copy of MNIST is caught by fetch, whose only output DVC keeps
-(persist), before DVC deletes the subsets or anything else that depends on it.
+(persist), before DVC deletes the subsets or anything else that depends on it. One subset file
+per level, so adding a level reruns nothing of the others: a level's subset depends only on
+the labels, the level and the seed (``data.stratified_subsets``), never on the other levels.
 """
 from __future__ import annotations
 
@@ -25,11 +27,11 @@ def fetch(params: Params, mnist_path: Path) -> None:
         log.info("wrote %s", mnist_path)
 
 
-def run(params: Params, mnist_path: Path, subsets_path: Path) -> None:
+def run(params: Params, level: int, mnist_path: Path, subsets_path: Path) -> None:
     try:
         labels = verified_copy(mnist_path)["y_train"]
     except SourceUnavailable:
         raise ArtifactError(f"{mnist_path}: missing; run `ganaug fetch` first") from None
-    subsets = stratified_subsets(labels, params.prepare.levels, params.seed)
-    save_npz(subsets_path, **{str(level): indices for level, indices in subsets.items()})
-    log.info("wrote subsets for levels %s to %s", list(subsets), subsets_path)
+    subset = stratified_subsets(labels, (level,), params.seed)[level]
+    save_npz(subsets_path, **{str(level): subset})
+    log.info("wrote the subset of level %d to %s", level, subsets_path)

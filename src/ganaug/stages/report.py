@@ -19,11 +19,12 @@ from ganaug import machine
 from ganaug.answer import answer
 from ganaug.exchange import Curve, Worth, curve_from_rows, worth
 from ganaug.figures import plot_accuracy, plot_gan_logs
-from ganaug.figures_exchange import plot_exchange
+from ganaug.figures_report import plot_exchange, plot_gain_vs_quality
 from ganaug.io import ArtifactError, atomic_path, load_csv, load_json_with, save_csv, save_json
 from ganaug.live import read_curves
 from ganaug.params import FAKE_SOURCES, REAL_ONLY, Params
-from ganaug.report_sections import gan_section, quality_section, snapshot_section
+from ganaug.quality_gain import per_gan_gains, quality_points, trend
+from ganaug.report_sections import class_shortfalls, gan_section, quality_section, snapshot_section
 from ganaug.tables import (
     CellKey, cell_stats, cell_values, fake_effects, findings, headline_table, level_tables, published_table, stats_rows,
 )
@@ -81,6 +82,8 @@ class Outputs:
     stats: Path  # one row per cell: mean, CI, paired gains, worth in real images
     accuracy_plot: Path
     exchange_plot: Path
+    quality_csv: Path  # per GAN and ratio: its quality, its fakes' gain and worth
+    quality_plot: Path
     gan_plot: Path
     machine: Path
 
@@ -138,6 +141,9 @@ def run(params: Params, templates: dict[str, str], curve_path: Path, out: Output
     plot_exchange(out.exchange_plot, dict(exchange), (curve.levels[0], curve.levels[-1]), params.grid.headline,
                   "What each cell is worth in real images, over the real images it has (1× = real only; "
                   "▲ / ▼ beyond the real-only curve)")
+    points = quality_points(per_gan_gains(rows, params.grid.headline), quality, curve, params.report.resamples, params.seed)
+    save_csv(out.quality_csv, points)
+    plot_gain_vs_quality(out.quality_plot, points, params.grid.headline)
     plot_gan_logs(out.gan_plot, logs, criteria,
                   {lv: {s["gan_seed"]: s["chosen"]["step"] for s in h["per_seed"]} for lv, h in health.items()})
 
@@ -151,7 +157,8 @@ def run(params: Params, templates: dict[str, str], curve_path: Path, out: Output
     described = [f"- **{name}**: {describe(v)}" for name, v in variants.items()]
     lines = [
         "# Does GAN data help a small-data LeNet-5?", "",
-        *answer(effects, worth_of, curve, levels, classical, leaky),
+        *answer(effects, worth_of, curve, levels, classical, leaky, {lv: class_shortfalls(s) for lv, s in summaries["GAN"].items()},
+               {name for name, v in variants.items() if v.fake_smoothing}),
         f"![worth in real images]({os.path.relpath(out.exchange_plot, table_path.parent)})", "",
         "LeNet-5 test accuracy on the 10000 real MNIST test images, mean ± 95% confidence half-width over seeds "
         f"({', '.join(f'{lv}: {n}' for lv, n in seeds.items())} seeds per level). Ratio = fakes per real image. "
@@ -172,6 +179,7 @@ def run(params: Params, templates: dict[str, str], curve_path: Path, out: Output
         *snapshot_section(health),
         *gan_section(summaries, judges, relative, os.path.relpath(out.gan_plot, table_path.parent)),
         *quality_section(quality, {lv: os.path.relpath(p, table_path.parent) for lv, p in paths["quality_figures"].items()}),
+        *quality_axis_section(points, params.grid.headline, os.path.relpath(out.quality_plot, table_path.parent)),
         *findings(stats, effects, levels, leaky),  # last: what the numbers above say
     ]
     with atomic_path(table_path) as tmp:
@@ -185,6 +193,19 @@ def takeaway(effects: dict, leaky: set[str]) -> str:
     gains, losses = sum(e.mark == "+" for e in honest), sum(e.mark == "-" for e in honest)
     return (f"Fakes beat the same training without them in {gains} of {len(honest)} cells "
             f"and lose in {losses} (significant, q < 0.05); bold: headline variant and real only")
+
+
+def quality_axis_section(points: list[dict], variant: str, figure: str) -> list[str]:
+    """Gain against generator quality, one point per GAN: the figure and a sentence per ratio."""
+    return [
+        "## How good must the generator be?", "",
+        f"Each GAN of a level against what its fakes add in {variant}: GAN-train (LeNet-5 on its fakes only) as a "
+        "share of real-train (on as many real images), and the mean paired gain of the LeNet seeds that trained "
+        "on its fakes (one or two per GAN; `gain_vs_quality.csv`). Quality and level move together here (the "
+        "large levels' GANs are the best and have the least to add), so read it per colour.", "",
+        *[f"- {trend(points, ratio)}" for ratio in sorted({p['ratio'] for p in points})], "",
+        f"![gain against generator quality]({figure})", "",
+    ]
 
 
 def steps_text(steps: dict[tuple[int, str], str]) -> str:

@@ -1,6 +1,6 @@
-"""The exchange-rate figure: what each cell is worth in real images, over the images it has.
+"""Figures only the report draws: what each cell is worth in real images; gain against generator quality.
 
-Apart from ``figures.py`` so that the stages that draw samples do not rerun when it changes.
+Apart from ``figures.py`` so that the stages that draw samples do not rerun when these change.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ganaug.exchange import Worth
-from ganaug.figures import _save, plt
+from ganaug.figures import _save, finish_panels, plt
 from ganaug.table_params import REAL_ONLY
 
 
@@ -60,9 +60,28 @@ def plot_exchange(path: Path, series: dict[tuple[int, str], list[tuple[float, Wo
         ax.set_title(f"{level} real images", fontsize=9)
         ax.set_xlabel("fakes per real image")
         ax.grid(alpha=0.3, which="both")
-    axes[0][0].set_ylabel("worth in real images / real images (×)")
-    figure.suptitle(takeaway, fontsize=10)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 8), fontsize=8, bbox_to_anchor=(0.5, -0.02))
-    figure.tight_layout(rect=(0, 0.07, 1, 1))
+    finish_panels(figure, axes, path, "worth in real images / real images (×)", takeaway)
+
+
+def plot_gain_vs_quality(path: Path, points: list[dict], variant: str) -> None:
+    """Per GAN (one point per GAN and ratio): the gain of its fakes over real only against its GAN-train.
+
+    x = GAN-train as a share of real-train (LeNet-5 on fakes only against as many real images),
+    y = the mean paired gain of the LeNet seeds that trained on that GAN's fakes; colour = level.
+    """
+    levels = sorted({p["level"] for p in points})
+    ratios = sorted({p["ratio"] for p in points})
+    markers = dict(zip(ratios, "osD^vP*X"))
+    figure, axes = plt.subplots(figsize=(7, 4.2))
+    for i, level in enumerate(levels):
+        for ratio in ratios:
+            here = [p for p in points if p["level"] == level and p["ratio"] == ratio]
+            axes.scatter([p["gan_train_share"] for p in here], [p["gain"] for p in here], color=plt.cm.viridis(i / max(len(levels) - 1, 1)),
+                         marker=markers[ratio], s=28, label=f"{level} real, ratio {ratio:g}" if here else None)
+    axes.axhline(0, color="black", linewidth=1)
+    axes.set_xlabel("GAN-train / real-train (LeNet-5 on fakes only vs as many real images)")
+    axes.set_ylabel(f"{variant}: gain over real only (accuracy)")
+    axes.set_title("How good must the generator be? One point per GAN and ratio", fontsize=9)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=6, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the points, not on them
     _save(figure, path)
