@@ -29,7 +29,7 @@ from ganaug.training.gan import train_gan
 from ganaug.training.gan_models import sample
 from ganaug.training.gan_snapshots import Criterion
 
-MNIST, SUBSETS = "data/prepared/mnist.npz", "data/levels/{}/subset.npz"  # each level's subset, from prepare
+MNIST, SUBSETS = "data/prepared/dataset.npz", "data/levels/{}/subset.npz"  # each level's subset, from prepare
 
 
 def main() -> None:

@@ -37,10 +37,10 @@ def main() -> None:
         return
     params = load_params("params.yaml")
     device = torch.device("cpu")
-    test = load_test_set("data/prepared/mnist.npz", device)
+    test = load_test_set("data/prepared/dataset.npz", device)
     rows = []
     for level in args.levels:
-        real = load_level("data/prepared/mnist.npz", f"data/levels/{level}/subset.npz", level, device)
+        real = load_level("data/prepared/dataset.npz", f"data/levels/{level}/subset.npz", level, device)
         every = torch.arange(len(real.labels))
         for steps in args.steps:
             started = time.perf_counter()

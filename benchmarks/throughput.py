@@ -25,14 +25,15 @@ import torch.nn.functional as F
 from ganaug.datasets import load_fakes, load_level, serve
 from ganaug.diffaugment import DiffAugment
 from ganaug.models import ConditionalDiscriminator, ConditionalGenerator
-from ganaug.params import N_CLASSES, Params, load_params
+from ganaug.description import MNIST_SHAPE
+from ganaug.params import Params, load_params
 from ganaug.runtime import resolve_device
 from ganaug.training.cells import variant_cells
 from ganaug.training.batched import train_lenets
 from ganaug.training.classifier import train_lenet
 from ganaug.training.gan import train_gan
 
-MNIST, SUBSETS, FAKES = Path("data/prepared/mnist.npz"), "data/levels/{}/subset.npz", "data/levels/{}/fakes.npz"
+MNIST, SUBSETS, FAKES = Path("data/prepared/dataset.npz"), "data/levels/{}/subset.npz", "data/levels/{}/fakes.npz"
 BARE_MODELS = 6  # cells the bare loop trains per round
 
 
@@ -95,8 +96,8 @@ def bare_gan(real_images: torch.Tensor, real_labels: torch.Tensor, params, seed:
     torch.manual_seed(seed)
     rng = torch.Generator(device=device).manual_seed(seed)
     augment = DiffAugment(params.diffaugment, params.translation, params.cutout, params.augment_probability, -1.0)
-    generator = ConditionalGenerator(params.latent_dim, params.widths("generator"), N_CLASSES).to(device)
-    discriminator = ConditionalDiscriminator(params.widths("discriminator"), N_CLASSES).to(device)
+    generator = ConditionalGenerator(params.latent_dim, params.widths("generator"), MNIST_SHAPE.n_classes).to(device)
+    discriminator = ConditionalDiscriminator(params.widths("discriminator"), MNIST_SHAPE.n_classes).to(device)
     g_opt = torch.optim.Adam(generator.parameters(), lr=params.lr_generator, betas=(params.beta1, 0.999))
     d_opt = torch.optim.Adam(discriminator.parameters(), lr=params.lr_discriminator, betas=(params.beta1, 0.999))
     bce, b = F.binary_cross_entropy_with_logits, params.batch_size
@@ -112,7 +113,7 @@ def bare_gan(real_images: torch.Tensor, real_labels: torch.Tensor, params, seed:
             d_opt.zero_grad()
             d_loss.backward()
             d_opt.step()
-        labels = torch.randint(N_CLASSES, (b,), device=device)
+        labels = torch.randint(MNIST_SHAPE.n_classes, (b,), device=device)
         fake_logits = discriminator(augment(generator(torch.randn(b, params.latent_dim, device=device), labels), rng), labels)
         g_loss = bce(fake_logits, torch.ones_like(fake_logits))
         g_opt.zero_grad()

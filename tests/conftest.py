@@ -1,10 +1,24 @@
 """Shared fixtures: tiny synthetic digits, so unit tests never need real MNIST."""
 from __future__ import annotations
 
+import gzip
+import hashlib
+import http.server
+import struct
+import threading
+from functools import partial
+
 import numpy as np
 import pytest
 
+from ganaug.description import describe, save_prepared
 from ganaug.io import save_npz
+
+
+def save_dataset(path, arrays: dict, classes=tuple("0123456789"), name: str = "synthetic"):
+    """A prepared dataset file as fetch writes it: the arrays and their description."""
+    save_prepared(path, arrays, describe(name, arrays, tuple(classes)))
+    return path
 
 
 def synthetic_digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -23,6 +37,34 @@ def tiny_mnist(tmp_path):
     x_train, y_train = synthetic_digits(600, seed=0)
     x_test, y_test = synthetic_digits(200, seed=1)
     mnist, subsets = tmp_path / "mnist.npz", tmp_path / "subsets.npz"
-    save_npz(mnist, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    save_dataset(mnist, dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test))
     save_npz(subsets, **{"100": np.arange(100), "200": np.arange(200)})
     return mnist, subsets
+
+
+def _idx(array: np.ndarray) -> bytes:
+    magic = 0x0800 + array.ndim  # unsigned byte data
+    return gzip.compress(struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes())
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    """A local HTTP mirror of tiny IDX files (the file names of torchvision's MNIST-like sets), the resources list with their md5, the arrays."""
+    rng = np.random.default_rng(0)
+    files = {
+        "train-images-idx3-ubyte.gz": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte.gz": np.array([0, 1, 2, 9], np.uint8),
+        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (2, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte.gz": np.array([4, 5], np.uint8),
+    }
+    resources = []
+    for name, array in files.items():
+        payload = _idx(array)
+        (tmp_path / name).write_bytes(payload)
+        resources.append((name, hashlib.md5(payload).hexdigest()))
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", resources, files
+    server.shutdown()

@@ -56,7 +56,7 @@ def test_warps_repeat_for_a_seed_and_differ_between_seeds():
 
 def test_pca_samples_have_the_shape_class_and_range_of_digits():
     images, labels = synthetic_digits(200, seed=0)  # class c: a bright bar at rows 2c + 4 and 2c + 5
-    model = fit_class_gaussians(images, labels, components=12, seed=0)
+    model = fit_class_gaussians(images, labels, components=12, seed=0, n_classes=10)
     rng = np.random.default_rng(0)
     for label in (0, 3, 9):
         fakes = sample_class(model, label, 50, rng)
@@ -65,7 +65,7 @@ def test_pca_samples_have_the_shape_class_and_range_of_digits():
         rows = fakes[:, :, 4:24].mean(axis=(0, 2))
         assert set(np.argsort(rows)[-2:]) == {2 * label + 4, 2 * label + 5}  # the bar of its own class
     with pytest.raises(ValueError, match="at least 2 images"):
-        fit_class_gaussians(images[:11], labels[:11], components=4, seed=0)
+        fit_class_gaussians(images[:11], labels[:11], components=4, seed=0, n_classes=10)
 
 
 def test_paired_test_known_answer():
@@ -133,7 +133,7 @@ def test_findings_credit_fakes_only_with_what_they_add_and_keep_the_leaky_protoc
     assert "Best cell: classical, 0.9700" in text
     assert "- Fakes do not help" in text and "- Fakes hurt: gan at 1 vs real_only: -0.1000" in text
     assert "- No fakes, classical: +0.0500 ± 0.0025 (q = 0.000) against real_only: helps." in text
-    assert "- Leaky protocol (GAN and judge saw all 60000 real images), leaky at 1 vs real_only: +0.0500" in text
+    assert "- Leaky protocol (GAN and judge saw all real training images), leaky at 1 vs real_only: +0.0500" in text
 
 
 def test_fine_tuning_without_its_real_only_model_is_refused_before_training():
@@ -144,4 +144,4 @@ def test_fine_tuning_without_its_real_only_model_is_refused_before_training():
     params = parse_params({})
     with pytest.raises(ValueError, match=r"real_only cell of seeds \[1\]"):
         train_cells(data, data, {"gan": {}}, dict(params.variants), [Cell("real_only", 0.0, 0), Cell("finetune", 0.5, 1)],
-                    params.classifier, params.augment, "test")
+                    params.classifier, params.augment, "test", 10)

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 import torch
 
+from ganaug.description import MNIST_SHAPE
 from ganaug.datasets import to_labelled
 from ganaug.models import LeNet5
 from ganaug.params import parse_params
@@ -23,7 +24,7 @@ def pool():
 
 
 def test_batched_forward_is_each_model_on_its_own_images():
-    weights = stacked_lenets([0, 1, 2], torch.device("cpu"))
+    weights = stacked_lenets([0, 1, 2], torch.device("cpu"), MNIST_SHAPE._asdict())
     images = torch.randn(5, 3, 28, 28)  # (B, K, 28, 28)
     logits = batched_forward(weights, images)
     for k in range(3):
@@ -31,7 +32,7 @@ def test_batched_forward_is_each_model_on_its_own_images():
         model = LeNet5()  # seed k builds the same initial weights as the stack's model k
         expected = model(images[:, k : k + 1])
         torch.testing.assert_close(logits[k], expected, atol=1e-5, rtol=1e-5)
-        torch.testing.assert_close(unstack(weights, k)(images[:, k : k + 1]), expected, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(unstack(weights, k, MNIST_SHAPE._asdict())(images[:, k : k + 1]), expected, atol=1e-5, rtol=1e-5)
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_batched_training_matches_the_one_model_loop(pool, monkeypatch, threads,
     strength, trained = parse_params({}).augment, train_lenet(pool.images, pool.labels, 5, recipe, seed=9)
     augment = [strength, None, strength] if variants else [None] * 3
     init = [None, trained, None] if variants else [None] * 3
-    models = train_lenets(pool, rows, seeds, steps=25, recipe=recipe, augment=augment, init=init)
+    models = train_lenets(pool, rows, seeds, steps=25, recipe=recipe, n_classes=10, augment=augment, init=init)
     if variants:
         assert torch.equal(init[1].classifier.weight, train_lenet(pool.images, pool.labels, 5, recipe, seed=9).classifier.weight)
     for model, r, seed, warps, start in zip(models, rows, seeds, augment, init):
@@ -74,13 +75,13 @@ def test_batched_training_matches_the_one_model_loop(pool, monkeypatch, threads,
 
 
 def test_batched_training_learns(pool):
-    model = train_lenet_on(pool, steps=150, recipe=RECIPE, seed=0)
+    model = train_lenet_on(pool, steps=150, recipe=RECIPE, seed=0, n_classes=10)
     assert accuracy(model, *pool) > 0.9
 
 
 def test_row_sets_and_seeds_must_pair_up(pool):
     with pytest.raises(ValueError, match="2 row sets for 1 seeds"):
-        train_lenets(pool, [torch.arange(3), torch.arange(3)], [0], steps=1, recipe=RECIPE)
+        train_lenets(pool, [torch.arange(3), torch.arange(3)], [0], steps=1, recipe=RECIPE, n_classes=10)
 
 
 @pytest.mark.parametrize(("n_models", "threads", "sizes"), [

@@ -102,7 +102,7 @@ def test_every_stage_has_a_command_with_help():
 def test_bad_params_and_missing_inputs_are_one_line_errors(tmp_path):
     params = tmp_path / "params.yaml"
     params.write_text("filter: {threshold: 2}\n")
-    args = ["judge", "--params", str(params), "--level", "500", "--mnist", str(tmp_path / "m.npz"),
+    args = ["judge", "--params", str(params), "--level", "500", "--data", str(tmp_path / "m.npz"),
             "--subsets", str(tmp_path / "s.npz"), "--judge", str(tmp_path / "j.pt"), "--metrics", str(tmp_path / "j.json"),
             "--curves", str(tmp_path / "curves")]
     result = CliRunner().invoke(main, args)

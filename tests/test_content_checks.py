@@ -4,10 +4,14 @@ import pytest
 import torch
 
 from ganaug import datasets, io
+from ganaug.description import describe
 from ganaug.io import ArtifactError, save_checkpoint, save_npz
 from ganaug.models import LeNet5
 from ganaug.stages.report import load_numeric_csv
-from tests.conftest import synthetic_digits
+from tests.conftest import save_dataset, synthetic_digits
+
+DIGITS = describe("synthetic", {"x_train": np.zeros((10, 28, 28), np.uint8), "y_train": np.arange(10),
+                                "x_test": np.zeros((1, 28, 28), np.uint8), "y_test": np.zeros(1)}, tuple("0123456789"))
 
 
 def fakes(n: int = 20) -> dict[str, np.ndarray]:
@@ -28,13 +32,13 @@ def test_fakes_with_wrong_contents_are_named(tmp_path, change, message):
     path = tmp_path / "fakes.npz"
     save_npz(path, **{**fakes(), **change})
     with pytest.raises(ArtifactError, match=f"fakes.npz: {message}; rerun `dvc repro generate`"):
-        datasets.load_fakes(path, made_by="dvc repro generate")
+        datasets.load_fakes(path, DIGITS, made_by="dvc repro generate")
 
 
 def test_good_fakes_load(tmp_path):
     path = tmp_path / "fakes.npz"
     save_npz(path, **fakes())
-    assert len(datasets.load_fakes(path)["labels"]) == 20
+    assert len(datasets.load_fakes(path, DIGITS)["labels"]) == 20
 
 
 @pytest.mark.parametrize("indices, message", [
@@ -61,7 +65,9 @@ def test_out_of_range_indices_are_refused(tiny_mnist, tmp_path):
 def test_prepared_data_with_wrong_labels_is_named(tmp_path):
     images, labels = synthetic_digits(30, seed=0)
     path = tmp_path / "mnist.npz"
-    save_npz(path, x_train=images, y_train=labels, x_test=images, y_test=labels + 10)
+    save_dataset(path, dict(x_train=images, y_train=labels, x_test=images, y_test=labels))
+    with np.load(path) as archive:  # labels changed after fetch described them
+        save_npz(path, **{**dict(archive), "y_test": labels + 10})
     with pytest.raises(ArtifactError, match="mnist.npz: y_test holds 19, above its largest allowed value 9; rerun `dvc repro fetch`"):
         datasets.load_test_set(path, torch.device("cpu"))
 

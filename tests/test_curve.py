@@ -17,9 +17,9 @@ def test_each_level_and_seed_is_a_row_of_the_curve(tiny_mnist, tmp_path, monkeyp
     seen = []
     train_lenets = curve.train_lenets
 
-    def spy(pool, rows, seeds, steps, recipe, desc):
+    def spy(pool, rows, seeds, steps, recipe, n_classes, desc):
         seen.append((desc, [r.cpu().numpy() for r in rows], seeds, steps))
-        return train_lenets(pool, rows, seeds, steps, recipe, desc)
+        return train_lenets(pool, rows, seeds, steps, recipe, n_classes, desc)
 
     monkeypatch.setattr(curve, "train_lenets", spy)
     curve.run(params, mnist, tmp_path / "curve.csv", tmp_path / "curve.png")

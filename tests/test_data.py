@@ -1,12 +1,7 @@
 import gzip
-import hashlib
-import http.server
 import os
 import pickle
-import struct
-import threading
 import zipfile
-from functools import partial
 
 import numpy as np
 import pytest
@@ -92,34 +87,6 @@ def test_level_larger_than_a_class_allows_is_a_params_error():
     labels = np.array([0] * 5 + [1] * 50)
     with pytest.raises(ParamsError, match="prepare.levels: level 40 needs 20 images of class 0"):
         stratified_subsets(labels, (40,), seed=0)
-
-
-def _idx(array: np.ndarray) -> bytes:
-    magic = 0x0800 + array.ndim  # unsigned byte data
-    return gzip.compress(struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes())
-
-
-@pytest.fixture
-def mirror(tmp_path):
-    """A local HTTP mirror of tiny IDX files, and the resources list with their md5."""
-    rng = np.random.default_rng(0)
-    files = {
-        "train-images-idx3-ubyte.gz": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
-        "train-labels-idx1-ubyte.gz": np.array([0, 1, 2, 3], np.uint8),
-        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (2, 28, 28), dtype=np.uint8),
-        "t10k-labels-idx1-ubyte.gz": np.array([4, 5], np.uint8),
-    }
-    resources = []
-    for name, array in files.items():
-        payload = _idx(array)
-        (tmp_path / name).write_bytes(payload)
-        resources.append((name, hashlib.md5(payload).hexdigest()))
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", resources, files
-    server.shutdown()
 
 
 def test_torchvision_source_reads_a_local_mirror(mirror):

@@ -11,53 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ganaug.imports import PLUMBING, closure, module_path
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
-PLUMBING = {"ganaug.io", "ganaug.params", "ganaug.table_params", "ganaug.strict", "ganaug.progress", "ganaug.cli",
-            "ganaug.cli_support", "ganaug", "ganaug.stages", "ganaug.training", "ganaug.metrics"}
-
-
-def module_path(name: str) -> Path | None:
-    base = SRC / Path(*name.split("."))
-    for path in (base.with_suffix(".py"), base / "__init__.py"):
-        if path.exists():
-            return path
-    return None
-
-
-def _source_of(package: str, name: str) -> str | None:
-    """The submodule a package's ``__init__`` re-exports ``name`` from (``ganaug.models`` -> ``.lenet``)."""
-    for node in ast.parse(module_path(package).read_text()).body:
-        if isinstance(node, ast.ImportFrom) and any(a.name == name for a in node.names):
-            return node.module
-    return None
-
-
-def imported(name: str) -> set[str]:
-    """The ganaug modules that module ``name`` imports; a name taken from a package resolves to its submodule."""
-    found = set()
-    for node in ast.walk(ast.parse(module_path(name).read_text())):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.startswith("ganaug")}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ganaug"):
-            if not module_path(node.module).name == "__init__.py":
-                found.add(node.module)
-                continue
-            for alias in node.names:  # from a package: a submodule, or a name its __init__ re-exports
-                sub = f"{node.module}.{alias.name}"
-                found.add(sub if module_path(sub) else _source_of(node.module, alias.name) or node.module)
-    return {m for m in found if module_path(m)}
-
-
-def closure(start: str) -> set[str]:
-    seen, todo = set(), [start]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            if name not in PLUMBING:  # what plumbing imports (params.py: gan_params, say) is not a stage's code
-                todo += imported(name)
-    return seen
 
 
 def command_modules() -> dict[str, set[str]]:

@@ -120,7 +120,7 @@ def drop_section(text: str, name: str) -> str:
 def tamper_mnist(project: Path) -> None:
     import numpy as np
 
-    path = project / "data/prepared/mnist.npz"
+    path = project / "data/prepared/dataset.npz"
     with np.load(path) as archive:
         arrays = {key: archive[key] for key in archive.files}
     arrays["x_train"][0, 0, 0] ^= 1  # one pixel
@@ -132,7 +132,7 @@ def tamper_mnist(project: Path) -> None:
 @pytest.mark.parametrize("fault, message", [
     ("threshold", "Error: filter.threshold = 1.5: allowed: a probability in [0, 1]"),
     ("missing section", "Error: params.yaml: lacks filter, which stage generate of dvc.yaml tracks"),
-    ("tampered mnist", "Error: MNIST from existing copy data/prepared/mnist.npz: x_train has sha256"),
+    ("tampered mnist", "Error: MNIST from existing copy data/prepared/dataset.npz: x_train has sha256"),
 ])
 def test_refused_input_under_dvc_repro_loses_nothing(clean, fault, message):
     params = clean / "params.yaml"

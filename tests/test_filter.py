@@ -2,6 +2,7 @@
 import numpy as np
 import torch
 
+from ganaug.description import MNIST_SHAPE
 from ganaug.datasets import Labelled, choose_fakes, serve
 from ganaug.params import parse_params
 from ganaug.judged import class_summary, generate_class
@@ -25,14 +26,14 @@ def real(n: int) -> Labelled:
 
 def serve_one(n_real: int, fakes, ratio: float, use_filter: bool):
     """The training set of one (ratio, filter) request: its images, labels and bookkeeping."""
-    pool, (served,) = serve(real(n_real), {"gan": fakes}, [("gan", ratio, use_filter, 0)])
+    pool, (served,) = serve(real(n_real), {"gan": fakes}, [("gan", ratio, use_filter, 0)], 10)
     return pool.images[served.rows], pool.labels[served.rows], served
 
 
 def test_lenet_seed_s_trains_on_the_fakes_of_gan_s_mod_k():
     fakes = make_fakes(20, 1, gans=3)
     fakes["images"][:, 0, 1] = 100 * fakes["gan_seeds"]  # tells the GANs apart
-    pool, served = serve(real(100), {"gan": fakes}, [("gan", 0.5, False, seed) for seed in range(5)])
+    pool, served = serve(real(100), {"gan": fakes}, [("gan", 0.5, False, seed) for seed in range(5)], 10)
     for seed, one in enumerate(served):
         gan = pool.images[one.rows[100:], 0, 0, 1].add(1).mul(127.5).round().long()
         assert one.n_fake == 50 and set(gan.tolist()) == {100 * (seed % 3)}
@@ -68,12 +69,12 @@ def test_a_pool_serves_each_request_its_own_fakes_once():
     sources["pca"]["images"][:, 0, 1] = 1  # tells the sources apart
     requests = [("gan", 0.0, False, 0), ("gan", 0.5, False, 0), ("gan", 1.0, False, 0), ("pca", 0.5, False, 0),
                 ("gan", 0.5, True, 0), ("pca", 1.0, True, 0)]
-    pool, served = serve(real(100), sources, requests)
-    used = {s: np.unique(np.concatenate([choose_fakes(sources[s], 100, r, f)[0] for src, r, f, _ in requests if src == s and r]))
+    pool, served = serve(real(100), sources, requests, 10)
+    used = {s: np.unique(np.concatenate([choose_fakes(sources[s], 100, r, f, 0, 10)[0] for src, r, f, _ in requests if src == s and r]))
             for s in sources}
     assert len(pool.labels) == 100 + sum(len(u) for u in used.values())
     for (source, ratio, use_filter, _), one in zip(requests, served):
-        index, _ = choose_fakes(sources[source], 100, ratio, use_filter) if ratio else (np.zeros(0, int), 0)
+        index, _ = choose_fakes(sources[source], 100, ratio, use_filter, 0, 10) if ratio else (np.zeros(0, int), 0)
         fake = pool.images[one.rows[100:], 0, 0]
         tags = fake[:, 0].add(1).mul(127.5).round().long().numpy()
         assert (tags == index % 256).all() and (one.rows[:100] == torch.arange(100)).all()
@@ -109,9 +110,9 @@ def test_generate_class_stops_at_needed_or_at_attempt_limit():
     params = parse_params({"generate": {"max_attempts": 3, "batch_size": 7}, "filter": {"threshold": 0.5}})
     rng = torch.Generator().manual_seed(0)
     sampler = gan_sampler(_Generator(), rng)
-    images, probs = generate_class(sampler, _ConstantJudge(0.9), 3, needed=10, params=params)
+    images, probs = generate_class(sampler, _ConstantJudge(0.9), 3, needed=10, params=params, shape=MNIST_SHAPE)
     assert len(images) == 14  # two batches of 7 reach 10 accepted
-    images, probs = generate_class(sampler, _ConstantJudge(0.3), 3, needed=10, params=params)
+    images, probs = generate_class(sampler, _ConstantJudge(0.3), 3, needed=10, params=params, shape=MNIST_SHAPE)
     assert len(images) == 30  # nothing accepted: stop at 3 x 10
     summary = class_summary(3, 10, probs, threshold=0.5)
     assert summary["shortfall"] == 10 and summary["accepted"] == 0 and summary["tarr"] == 1.0

@@ -151,3 +151,12 @@ def test_a_discriminator_that_wins_outright_is_warned_about_once(caplog):
             log.append({"step": step * 10, "d_fake": d_fake})
             warn_if_discriminator_wins(log, params)
     assert caplog.text.count("wins outright") == 1 and "to step 40" in caplog.text
+
+
+def test_the_fingerprint_covers_every_module_the_trainer_reaches():
+    # Found from the imports (ganaug.imports), not from a list kept by hand: the models and losses included.
+    from ganaug.imports import code_of
+
+    files = {p.name for p in code_of(gan.__name__)}
+    assert {"gan.py", "gan_steps.py", "gan_models.py", "dcgan.py", "mlp.py", "losses.py", "diffaugment.py"} <= files
+    assert "report.py" not in files and "io.py" not in files  # neither another stage nor plumbing

@@ -193,7 +193,7 @@ def test_an_interrupted_run_of_every_trick_resumes_to_the_same_weights(keys, tmp
 class _Stamp(nn.Module):
     """A collapsed generator: the same image whatever the noise."""
 
-    latent, latent_dim, output = "gaussian", 4, "tanh"
+    latent, latent_dim, output, n_classes = "gaussian", 4, "tanh", 10
 
     def __init__(self):
         super().__init__()

@@ -53,29 +53,29 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
     p = ("--params", params)
     for level in (100, 200):
         d = tmp_path / "levels" / str(level)
-        invoke("judge", *p, "--level", level, "--mnist", mnist, "--subsets", subsets,
+        invoke("judge", *p, "--level", level, "--data", mnist, "--subsets", subsets,
                "--judge", d / "judge.pt", "--metrics", d / "judge.json", "--curves", d / "judge_curves")
-        invoke("train_gan", *p, "--level", level, "--mnist", mnist, "--subsets", subsets, "--judge", d / "judge.pt",
+        invoke("train_gan", *p, "--level", level, "--data", mnist, "--subsets", subsets, "--judge", d / "judge.pt",
                "--generators", d / "generators.pt", "--curves", d / "gan_curves",
                "--health", d / "gan_health.json", "--checkpoints", d / "scratch")
         invoke("generate", *p, "--level", level, "--generators", d / "generators.pt", "--judge", d / "judge.pt",
                "--fakes", d / "fakes.npz", "--summary", d / "generate.json", "--grid", d / "samples.png")
-        invoke("pca", *p, "--level", level, "--mnist", mnist, "--subsets", subsets, "--judge", d / "judge.pt",
+        invoke("pca", *p, "--level", level, "--data", mnist, "--subsets", subsets, "--judge", d / "judge.pt",
                "--fakes", d / "pca_fakes.npz", "--summary", d / "pca.json", "--grid", d / "pca_samples.png")
     for level in (100, 200):
         d = tmp_path / "levels" / str(level)
-        invoke("retrain", *p, "--level", level, "--mnist", mnist, "--subsets", subsets, "--fakes", d / "fakes.npz",
+        invoke("retrain", *p, "--level", level, "--data", mnist, "--subsets", subsets, "--fakes", d / "fakes.npz",
                "--pca_fakes", d / "pca_fakes.npz", "--leaky_fakes", tmp_path / "levels/200/fakes.npz",
                "--results", d / "results.csv")
-    invoke("reference", *p, "--mnist", mnist, "--reference", tmp_path / "reference.pt",
+    invoke("reference", *p, "--data", mnist, "--reference", tmp_path / "reference.pt",
            "--metrics", tmp_path / "reference.json", "--curves", tmp_path / "reference_curves")
     for level in (100, 200):
         d = tmp_path / "levels" / str(level)
-        invoke("evaluate", *p, "--level", level, "--mnist", mnist, "--subsets", subsets, "--fakes", d / "fakes.npz",
+        invoke("evaluate", *p, "--level", level, "--data", mnist, "--subsets", subsets, "--fakes", d / "fakes.npz",
                "--judge", d / "judge.pt", "--reference", tmp_path / "reference.pt", "--metrics", d / "quality.json",
                "--per_class", d / "quality_per_class.csv", "--figures", tmp_path / "figures" / str(level))
-    invoke("curve", *p, "--mnist", mnist, "--table", tmp_path / "curve.csv", "--figure", tmp_path / "figures/curve.png")
-    invoke("experiment", *p, "--mnist", mnist, "--subsets", subsets,
+    invoke("curve", *p, "--data", mnist, "--table", tmp_path / "curve.csv", "--figure", tmp_path / "figures/curve.png")
+    invoke("experiment", *p, "--data", mnist, "--subsets", subsets,
            "--fakes", tmp_path / "levels/100/fakes.npz", "--metrics", tmp_path / "metrics.json")
     template = str(tmp_path / "levels/{level}")
     invoke("report", *p, "--results", template + "/results.csv", "--summaries", template + "/generate.json",
@@ -96,16 +96,16 @@ def run_tiny_comparison(tmp_path, mnist, subsets):
     """compare/dvc.yaml's commands, after run_tiny_pipeline (it needs the level's judge)."""
     p, c = ("--params", tmp_path / "params.yaml"), tmp_path / "compare"
     for name in ("dcgan", "mlp"):
-        invoke("train_gan", *p, "--level", 100, "--config", name, "--mnist", mnist, "--subsets", subsets,
+        invoke("train_gan", *p, "--level", 100, "--config", name, "--data", mnist, "--subsets", subsets,
                "--judge", tmp_path / "levels/100/judge.pt", "--generators", c / name / "generators.pt",
                "--curves", c / name / "gan_curves",
                "--health", c / name / "gan_health.json", "--checkpoints", c / name / "scratch")
         invoke("generate", *p, "--level", 100, "--generators", c / name / "generators.pt",
                "--judge", tmp_path / "levels/100/judge.pt", "--fakes", c / name / "fakes.npz",
                "--summary", c / name / "generate.json", "--grid", c / name / "samples.png")
-        invoke("compare_lenet", *p, "--config", name, "--mnist", mnist, "--subsets", subsets,
+        invoke("compare_lenet", *p, "--config", name, "--data", mnist, "--subsets", subsets,
                "--fakes", c / name / "fakes.npz", "--results", c / name / "lenet.json")
-    invoke("compare_lenet", *p, "--mnist", mnist, "--subsets", subsets, "--results", c / "real_only.json")
+    invoke("compare_lenet", *p, "--data", mnist, "--subsets", subsets, "--results", c / "real_only.json")
     template = str(c / "{config}")
     invoke("compare_table", *p, "--health", template + "/gan_health.json", "--summaries", template + "/generate.json",
            "--results", template + "/lenet.json", "--grids", template + "/samples.png",

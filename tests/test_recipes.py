@@ -67,11 +67,11 @@ def pool():
 
 def test_neutral_terms_train_the_same_model_as_none(pool):
     rows = [torch.arange(200)]
-    plain = train_lenets(pool, rows, [0], 15, RECIPE, "plain")[0]
-    neutral = train_lenets(pool, rows, [0], 15, RECIPE, "neutral", terms=[FakeTerms(80)])[0]
+    plain = train_lenets(pool, rows, [0], 15, RECIPE, 10, "plain")[0]
+    neutral = train_lenets(pool, rows, [0], 15, RECIPE, 10, "neutral", terms=[FakeTerms(80)])[0]
     for a, b in zip(plain.parameters(), neutral.parameters()):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
-    weighted = train_lenets(pool, rows, [0], 15, RECIPE, "weighted", terms=[FakeTerms(80, weight=0.25)])[0]
+    weighted = train_lenets(pool, rows, [0], 15, RECIPE, 10, "weighted", terms=[FakeTerms(80, weight=0.25)])[0]
     assert not torch.allclose(next(plain.parameters()), next(weighted.parameters()))  # the weight reaches training
 
 
@@ -86,13 +86,13 @@ def test_two_stage_cells_pretrain_on_fakes_then_fine_tune_on_real_images_only(mo
     calls = []
     real_train = cells_module.train_lenets
 
-    def spy(pool, rows, seeds, steps, recipe, desc, **kwargs):
+    def spy(pool, rows, seeds, steps, recipe, n_classes, desc, **kwargs):
         calls.append((desc, [len(r) for r in rows], steps))
-        return real_train(pool, rows, seeds, steps, recipe, desc, **kwargs)
+        return real_train(pool, rows, seeds, steps, recipe, n_classes, desc, **kwargs)
 
     monkeypatch.setattr(cells_module, "train_lenets", spy)
     cells = [Cell("real_only", 0.0, 0), Cell("two_stage", 0.5, 0), Cell("finetune_real", 0.0, 0)]
-    rows = train_cells(real, test, {"gan": fakes}, variants, cells, RECIPE, parse_params({}).augment, "t")
+    rows = train_cells(real, test, {"gan": fakes}, variants, cells, RECIPE, parse_params({}).augment, "t", 10)
     finetune_steps = RECIPE.finetune_steps_for(100)
     assert calls[0] == ("t", [100, 150], 20)  # stage one beside real only: real + 50 fakes
     assert calls[-1] == ("t two-stage", [100], finetune_steps)  # stage two: the 100 real images only

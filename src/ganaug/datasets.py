@@ -1,8 +1,9 @@
 """Load a level's real images, the test set and the fakes as tensors; mix real and fakes.
 
-Real and fake images are stored as uint8 (N, 28, 28) and become float tensors in [-1, 1]
-(N, 1, 28, 28) on the training device here, once per stage. Every array is checked as it is
-loaded (dtype, shape, range, finiteness, equal lengths; subset indices in range and distinct).
+Real and fake images are stored as uint8, (N, H, W) grayscale or (N, H, W, C) colour, and
+become float tensors in [-1, 1] (N, C, H, W) on the training device here, once per stage. Every
+array is checked as it is loaded against the dataset's description (dtype, shape, range,
+finiteness, equal lengths; subset indices in range and distinct).
 """
 from __future__ import annotations
 
@@ -14,30 +15,37 @@ import numpy as np
 import torch
 
 from ganaug.data import per_class_counts
+from ganaug.description import Description, load_description
 from ganaug.io import ArtifactError, Spec, check_arrays, load_checked, load_npz
-from ganaug.params import IMAGE_SHAPE, N_CLASSES
 from ganaug.runtime import to_unit_range
 
 log = logging.getLogger(__name__)
 
-# What every reader checks of the arrays it loads, so that a file of the right format with wrong
-# contents is a one-line error naming it, not a traceback or a silently wrong number.
-IMAGES = Spec(("uint8",), IMAGE_SHAPE)
-LABELS = Spec(("uint8", "int64"), low=0, high=N_CLASSES - 1)
-TRAIN_SPECS = {"x_train": IMAGES, "y_train": LABELS}
-TEST_SPECS = {"x_test": IMAGES, "y_test": LABELS}
-FAKE_SPECS = {
-    "images": IMAGES,
-    "labels": LABELS,
-    "scores": Spec(("float32",), low=0.0, high=1.0),  # the judge's probability of the label
-    "accepted": Spec(("bool",)),
-    "gan_seeds": Spec(("uint8",), low=0),  # which of the level's GANs made each fake
-}
-FAKE_KEYS = tuple(FAKE_SPECS)
+FETCH = "dvc repro fetch"
+FAKE_KEYS = ("images", "labels", "scores", "accepted", "gan_seeds")
+
+
+def train_specs(description: Description) -> dict[str, Spec]:
+    return {"x_train": description.images(), "y_train": description.labels()}
+
+
+def test_specs(description: Description) -> dict[str, Spec]:
+    return {"x_test": description.images(), "y_test": description.labels()}
+
+
+def fake_specs(description: Description) -> dict[str, Spec]:
+    """What every reader checks of a fakes file, so that wrong contents are a one-line error naming it."""
+    return {
+        "images": description.images(),
+        "labels": description.labels(),
+        "scores": Spec(("float32",), low=0.0, high=1.0),  # the judge's probability of the label
+        "accepted": Spec(("bool",)),
+        "gan_seeds": Spec(("uint8",), low=0),  # which of the level's GANs made each fake
+    }
 
 
 class Labelled(NamedTuple):
-    images: torch.Tensor  # (N, 1, 28, 28) float in [-1, 1]
+    images: torch.Tensor  # (N, C, H, W) float in [-1, 1]
     labels: torch.Tensor  # (N,) int64
 
 
@@ -45,31 +53,31 @@ def to_labelled(images: np.ndarray, labels: np.ndarray, device: torch.device) ->
     return Labelled(to_unit_range(images).to(device), torch.as_tensor(labels, dtype=torch.long, device=device))
 
 
-def load_level_arrays(mnist_path: Path, subsets_path: Path, level: int) -> tuple[np.ndarray, np.ndarray]:
-    """The real training images (uint8 (N, 28, 28)) and labels of one scarcity level, and nothing else."""
+def load_level_arrays(data_path: Path, subsets_path: Path, level: int) -> tuple[np.ndarray, np.ndarray]:
+    """The real training images (stored uint8) and labels of one scarcity level, and nothing else."""
     (indices,) = load_npz(subsets_path, (str(level),), made_by="dvc repro prepare").values()
-    mnist = load_checked(mnist_path, TRAIN_SPECS, made_by="dvc repro fetch")
-    n_train = len(mnist["y_train"])
+    train = load_checked(data_path, train_specs(load_description(data_path)), made_by=FETCH)
+    n_train = len(train["y_train"])
     check = Spec(("int64",), low=0, high=n_train - 1)
     check_arrays(subsets_path, {str(level): indices}, {str(level): check}, made_by="dvc repro prepare")
     if len(indices) != level or len(np.unique(indices)) != level:
         raise ArtifactError(f"{subsets_path}: level {level} holds {len(np.unique(indices))} distinct images, "
                             f"expected {level}; rerun `dvc repro prepare`")
-    return mnist["x_train"][indices], mnist["y_train"][indices]
+    return train["x_train"][indices], train["y_train"][indices]
 
 
-def load_level(mnist_path: Path, subsets_path: Path, level: int, device: torch.device) -> Labelled:
-    return to_labelled(*load_level_arrays(mnist_path, subsets_path, level), device)
+def load_level(data_path: Path, subsets_path: Path, level: int, device: torch.device) -> Labelled:
+    return to_labelled(*load_level_arrays(data_path, subsets_path, level), device)
 
 
-def load_test_set(mnist_path: Path, device: torch.device) -> Labelled:
-    mnist = load_checked(mnist_path, TEST_SPECS, made_by="dvc repro fetch")
-    return to_labelled(mnist["x_test"], mnist["y_test"], device)
+def load_test_set(data_path: Path, device: torch.device) -> Labelled:
+    test = load_checked(data_path, test_specs(load_description(data_path)), made_by=FETCH)
+    return to_labelled(test["x_test"], test["y_test"], device)
 
 
-def load_fakes(fakes_path: Path, made_by: str = "ganaug generate") -> dict[str, np.ndarray]:
+def load_fakes(fakes_path: Path, description: Description, made_by: str = "ganaug generate") -> dict[str, np.ndarray]:
     """Fakes and their judge scores; ``made_by`` is what to run when the file is missing or broken."""
-    return load_checked(fakes_path, FAKE_SPECS, made_by=made_by)
+    return load_checked(fakes_path, fake_specs(description), made_by=made_by)
 
 
 def take_per_class(labels: np.ndarray, wanted: list[int], usable: np.ndarray | None = None) -> list[np.ndarray]:
@@ -78,10 +86,10 @@ def take_per_class(labels: np.ndarray, wanted: list[int], usable: np.ndarray | N
     return [np.flatnonzero((labels == c) & usable)[:k] for c, k in enumerate(wanted)]
 
 
-def load_full_train(mnist_path: Path, device: torch.device) -> Labelled:
-    """All 60000 real training images: for the reference classifier, which only measures."""
-    mnist = load_checked(mnist_path, TRAIN_SPECS, made_by="dvc repro fetch")
-    return to_labelled(mnist["x_train"], mnist["y_train"], device)
+def load_full_train(data_path: Path, device: torch.device) -> Labelled:
+    """Every real training image: for the reference classifier, which only measures, and the learning curve."""
+    train = load_checked(data_path, train_specs(load_description(data_path)), made_by=FETCH)
+    return to_labelled(train["x_train"], train["y_train"], device)
 
 
 def gan_count(fakes: dict[str, np.ndarray]) -> int:
@@ -95,7 +103,7 @@ def gan_of(fakes: dict[str, np.ndarray], seed: int) -> int:
 
 
 def choose_fakes(fakes: dict[str, np.ndarray], n_real: int, ratio: float, use_filter: bool,
-                 seed: int = 0) -> tuple[np.ndarray, int]:
+                 seed: int, n_classes: int) -> tuple[np.ndarray, int]:
     """Indices of round(ratio * n_real) class-balanced fakes of GAN ``gan_of(fakes, seed)``,
     judge-accepted if ``use_filter``; shortfall.
 
@@ -103,7 +111,7 @@ def choose_fakes(fakes: dict[str, np.ndarray], n_real: int, ratio: float, use_fi
     larger one's. A class with too few fakes serves what it has and the shortfall is logged
     and returned, never hidden.
     """
-    wanted = per_class_counts(round(ratio * n_real), N_CLASSES)
+    wanted = per_class_counts(round(ratio * n_real), n_classes)
     usable = fakes["gan_seeds"] == gan_of(fakes, seed)
     chosen = take_per_class(fakes["labels"], wanted, usable & fakes["accepted"] if use_filter else usable)
     shortfall = sum(k - len(idx) for k, idx in zip(wanted, chosen))
@@ -122,7 +130,8 @@ class Served(NamedTuple):
 Request = tuple[str, float, bool, int]  # (fake source, ratio, filter, LeNet seed); ratio 0 serves no fakes
 
 
-def serve(real: Labelled, sources: dict[str, dict[str, np.ndarray]], requests: list[Request]) -> tuple[Labelled, list[Served]]:
+def serve(real: Labelled, sources: dict[str, dict[str, np.ndarray]], requests: list[Request],
+          n_classes: int) -> tuple[Labelled, list[Served]]:
     """One pool of the real images and every fake some (source, ratio, filter, seed) request uses; each request's rows.
 
     The pool holds each image once however many models train on it, so a level's whole grid
@@ -130,7 +139,7 @@ def serve(real: Labelled, sources: dict[str, dict[str, np.ndarray]], requests: l
     """
     n_real, device = len(real.labels), real.images.device
     chosen = [
-        choose_fakes(sources[source], n_real, ratio, use_filter, seed) if ratio > 0 else (np.zeros(0, np.int64), 0)
+        choose_fakes(sources[source], n_real, ratio, use_filter, seed, n_classes) if ratio > 0 else (np.zeros(0, np.int64), 0)
         for source, ratio, use_filter, seed in requests
     ]
     parts, offsets, offset = [real], {}, n_real

@@ -38,18 +38,23 @@ def finish_panels(figure, axes, path: Path, ylabel: str, takeaway: str) -> None:
 
 
 def save_sample_grid(path: Path, rows: Sequence[np.ndarray], rejected: Sequence[np.ndarray], title: str) -> None:
-    """One row of uint8 digits (K, 28, 28) per class; rejected digits get a red frame."""
+    """One row of stored uint8 images (K, H, W) or (K, H, W, 3) per class; rejected images get a red frame.
+
+    Grayscale is drawn as dark ink on white (digits read best so); colour as it is.
+    """
+    side = next((r.shape[1] for r in rows if len(r)), 0)  # an empty grid gets one blank cell
+    cell = side + 2  # a one-pixel frame around each image
     n_cols = max((len(r) for r in rows), default=0)
-    canvas = np.full((len(rows) * 30, max(n_cols, 1) * 30, 3), 255, np.uint8)
-    for i, (digits, flags) in enumerate(zip(rows, rejected)):
-        for j, (digit, is_rejected) in enumerate(zip(digits, flags)):
-            top, left = i * 30, j * 30
+    canvas = np.full((len(rows) * cell, max(n_cols, 1) * cell, 3), 255, np.uint8)
+    for i, (images, flags) in enumerate(zip(rows, rejected)):
+        for j, (image, is_rejected) in enumerate(zip(images, flags)):
+            top, left = i * cell, j * cell
             if is_rejected:
-                canvas[top:top + 30, left:left + 30] = (220, 30, 30)
-            canvas[top + 1:top + 29, left + 1:left + 29] = (255 - digit)[..., None]  # dark ink on white
+                canvas[top:top + cell, left:left + cell] = (220, 30, 30)
+            canvas[top + 1:top + cell - 1, left + 1:left + cell - 1] = (255 - image)[..., None] if image.ndim == 2 else image
     figure, axes = plt.subplots(figsize=(0.5 * max(n_cols, 1) + 0.6, 0.5 * len(rows) + 0.6))
     axes.imshow(canvas, interpolation="nearest")
-    axes.set_yticks(np.arange(len(rows)) * 30 + 14.5, [str(c) for c in range(len(rows))])
+    axes.set_yticks(np.arange(len(rows)) * cell + (cell - 1) / 2, [str(c) for c in range(len(rows))])
     axes.set_xticks([])
     axes.set_title(title, fontsize=8)
     _save(figure, path)
@@ -98,7 +103,7 @@ def plot_accuracy(path: Path, series: dict[tuple[int, str], list[tuple[float, fl
     fakes is a line over its ratios; one without (real only, classical augmentation) is a
     horizontal line, since it has no ratio. Only the headline variant and real only get their
     95% confidence band, drawn boldly: eight overlapping bands would hide every line. One panel
-    per level, because accuracies at 500 and 60000 real images differ by more than any effect of the fakes.
+    per level, because accuracies at the smallest and the largest level differ by more than any effect of the fakes.
     """
     levels = sorted({level for level, _ in series})
     variants = list(dict.fromkeys(v for _, v in series))
@@ -151,7 +156,7 @@ def plot_per_class_quality(path: Path, rows: list[dict], title: str) -> None:
     classes = np.array([r["class"] for r in rows])
     figure, (tarr_axes, diversity_axes) = plt.subplots(1, 2, figsize=(11, 3.6))
     legend = (("tarr_judge", "labelled as their class by the level's judge"),
-              ("tarr_reference", "... by the reference LeNet (all 60000 images)"),
+              ("tarr_reference", "... by the reference LeNet (all real training images)"),
               ("acceptance", "accepted by the filter"))
     for offset, (key, label) in zip((-0.27, 0, 0.27), legend):
         tarr_axes.bar(classes + offset, [r[key] for r in rows], width=0.27, label=label)

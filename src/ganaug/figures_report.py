@@ -77,7 +77,7 @@ def plot_gain_vs_quality(path: Path, points: list[dict], variant: str) -> None:
         for ratio in ratios:
             here = [p for p in points if p["level"] == level and p["ratio"] == ratio]
             axes.scatter([p["gan_train_share"] for p in here], [p["gain"] for p in here], color=plt.cm.viridis(i / max(len(levels) - 1, 1)),
-                         marker=markers[ratio], s=28, label=f"{level} real, ratio {ratio:g}" if here else None)
+                         marker=markers[ratio], s=30, label=f"{level} real, ratio {ratio:g}" if here else None)
     axes.axhline(0, color="black", linewidth=1)
     axes.set_xlabel("GAN-train / real-train (LeNet-5 on fakes only vs as many real images)")
     axes.set_ylabel(f"{variant}: gain over real only (accuracy)")

@@ -14,7 +14,8 @@ from ganaug.data import per_class_counts
 from ganaug.figures import save_sample_grid
 from ganaug.io import save_json, save_npz
 from ganaug.models import LeNet5
-from ganaug.params import N_CLASSES, Params
+from ganaug.description import ModelShape
+from ganaug.params import Params
 from ganaug.progress import progress
 from ganaug.runtime import to_unit_range
 from ganaug.training.classifier import predict_proba
@@ -22,17 +23,17 @@ from ganaug.training.classifier import predict_proba
 log = logging.getLogger(__name__)
 
 
-Sampler = Callable[[int, int], np.ndarray]  # (label, count) -> uint8 images (count, 28, 28)
+Sampler = Callable[[int, int], np.ndarray]  # (label, count) -> stored uint8 images (count, H, W[, C])
 
 
-def generate_class(sampler: Sampler, judge, label: int, needed: int, params: Params):
-    """(images uint8 (N, 28, 28), judge probabilities (N, classes)) for one class.
+def generate_class(sampler: Sampler, judge, label: int, needed: int, params: Params, shape: ModelShape):
+    """(stored uint8 images (N, H, W[, C]), judge probabilities (N, classes)) for one class.
 
     Generates in batches until ``needed`` pass the filter or ``max_attempts * needed`` were made.
     """
     device = next(judge.parameters()).device
     limit = max(needed, int(np.ceil(params.generate.max_attempts * needed)))
-    images, probs = [np.zeros((0, 28, 28), np.uint8)], [np.zeros((0, N_CLASSES), np.float32)]
+    images, probs = [np.zeros((0, *shape.stored), np.uint8)], [np.zeros((0, shape.n_classes), np.float32)]
     made = accepted = 0
     while made < limit and (made < needed or accepted < needed):
         count = min(params.generate.batch_size, limit - made)
@@ -61,16 +62,17 @@ def class_summary(label: int, needed: int, probs: np.ndarray, threshold: float) 
 
 def judge_fakes(
     samplers: list[Sampler], judge: LeNet5, params: Params, level: int, max_ratio: float,
-    fakes_path: Path, summary_path: Path, grid_path: Path, name: str,
+    fakes_path: Path, summary_path: Path, grid_path: Path, name: str, shape: ModelShape,
 ) -> None:
     """For each sampler (a GAN seed), class-balanced fakes for ``max_ratio``, scored by the judge;
     write the fakes (with the seed that made each), the summary and seed 0's grid."""
     threshold = params.filter.threshold
-    needs = per_class_counts(round(max_ratio * level), N_CLASSES)
+    k = shape.n_classes
+    needs = per_class_counts(round(max_ratio * level), k)
     images, probs, seeds, summaries = [], [], [], []
     for number, sampler in enumerate(samplers):
-        for label in progress(range(N_CLASSES), desc=f"{name} {number} fakes@{level}", unit="class"):
-            class_images, class_probs = generate_class(sampler, judge, label, needs[label], params)
+        for label in progress(range(k), desc=f"{name} {number} fakes@{level}", unit="class"):
+            class_images, class_probs = generate_class(sampler, judge, label, needs[label], params, shape)
             images.append(class_images)
             probs.append(class_probs)
             seeds.append(np.full(len(class_images), number, np.uint8))
@@ -79,7 +81,7 @@ def judge_fakes(
                 log.warning("GAN %d, class %d: the filter accepted %d of the %d fakes needed", number, label,
                             summaries[-1]["accepted"], needs[label])
 
-    labels = np.concatenate([np.full(len(x), i % N_CLASSES, np.uint8) for i, x in enumerate(images)])
+    labels = np.concatenate([np.full(len(x), i % k, np.uint8) for i, x in enumerate(images)])
     all_probs, gan_seeds = np.concatenate(probs), np.concatenate(seeds)
     scores = all_probs[np.arange(len(labels)), labels].astype(np.float32)
     accepted = scores >= threshold
@@ -87,12 +89,12 @@ def judge_fakes(
              gan_seeds=gan_seeds)
     save_sample_grid(
         grid_path,
-        rows=[x[:10] for x in images[:N_CLASSES]],
-        rejected=[p[:10, c] < threshold for c, p in enumerate(probs[:N_CLASSES])],
+        rows=[x[:10] for x in images[:k]],  # ten fakes per class
+        rejected=[p[:10, c] < threshold for c, p in enumerate(probs[:k])],
         title=f"{level} real images: {name} fakes per class (red frame = rejected by the judge)",
     )
     per_seed = [{"gan_seed": number, **totals(labels[gan_seeds == number], all_probs[gan_seeds == number],
-                                              summaries[number * N_CLASSES:(number + 1) * N_CLASSES], threshold)}
+                                              summaries[number * k:(number + 1) * k], threshold)}
                 for number in range(len(samplers))]
     save_json(summary_path, {"level": level, "threshold": threshold, "gan_seeds": len(samplers),
                              **totals(labels, all_probs, summaries, threshold),

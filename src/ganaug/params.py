@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from ganaug.dataset_params import DatasetParams, KnownSize
 from ganaug.gan_params import ARCHS, LOSS_NAMES, CompareParams, TrainGanParams  # noqa: F401  (re-exported)
 from ganaug.strict import DuplicateKey, ParamsError, Yaml12FloatLoader, build, require
 from ganaug.table_params import (  # noqa: F401  (re-exported: one place to import params from)
@@ -20,10 +21,6 @@ from ganaug.table_params import (  # noqa: F401  (re-exported: one place to impo
 
 __all__ = ["ParamsError", "Params", "load_params", "parse_params"]
 
-MNIST_TRAIN_SIZE = 60_000
-N_CLASSES = 10
-IMAGE_SHAPE = (28, 28)  # height, width
-MAX_BALANCED_LEVEL = 54_210  # 10 x the smallest MNIST class (5421 images of 5)
 
 
 @dataclass(frozen=True)
@@ -41,17 +38,20 @@ class PrepareParams:
 
 
 def check_levels(levels: tuple[int, ...]) -> None:
-    """Levels of real training images: distinct, each a stratified subset MNIST can give."""
+    """Levels of real training images: distinct positive counts (checked against the data by ``known_levels``
+    where its size is known, by ``prepare`` where it is not)."""
     require(len(levels) > 0, "levels", "a non-empty list of image counts")
     require(len(set(levels)) == len(levels), "levels", "distinct image counts")
+    require(all(level >= 2 for level in levels), "levels", "image counts >= 2")
+
+
+def known_levels(levels: tuple[int, ...], known: KnownSize, key: str) -> None:
+    """Each level a stratified subset the dataset can give: equal images per class needs a multiple of
+    the classes no larger than classes x the smallest class; the whole training set means all of it."""
+    largest = known.classes * known.smallest_class
     for level in levels:
-        # Equal images per class needs a multiple of 10 no larger than 10 x the smallest
-        # class (5421 fives); 60000 means the whole, unbalanced, training set.
-        require(
-            level == MNIST_TRAIN_SIZE or (level % N_CLASSES == 0 and N_CLASSES <= level <= MAX_BALANCED_LEVEL),
-            "levels",
-            f"multiples of {N_CLASSES} up to {MAX_BALANCED_LEVEL}, or {MNIST_TRAIN_SIZE} for all (got {level})",
-        )
+        require(level == known.train or (level % known.classes == 0 and known.classes <= level <= largest), key,
+                f"multiples of {known.classes} up to {largest}, or {known.train} for all (got {level})")
 
 
 @dataclass(frozen=True)
@@ -200,6 +200,7 @@ class Params:
     scarcity: int = 1000  # headline level: real images; one of prepare.levels
     ratio: float = 0.5  # headline fakes per real image
     device: str = "auto"  # auto = CUDA when present, else CPU
+    dataset: DatasetParams = field(default_factory=DatasetParams)
     prepare: PrepareParams = field(default_factory=PrepareParams)
     curve: CurveParams = field(default_factory=CurveParams)
     train_gan: TrainGanParams = field(default_factory=TrainGanParams)
@@ -219,7 +220,10 @@ class Params:
     def __post_init__(self):
         require(self.seed >= 0, "seed", "an integer >= 0")
         require(self.device in ("auto", "cpu", "cuda"), "device", "one of auto, cpu, cuda")
-        levels = self.prepare.levels
+        levels, known = self.prepare.levels, self.dataset.known
+        if known is not None:  # a torchvision set: its sizes are known before it is read
+            known_levels(levels, known, "prepare.levels")
+            known_levels(self.curve.levels, known, "curve.levels")
         require(self.scarcity in levels, "scarcity", f"one of prepare.levels {list(levels)}")
         max_ratio = self.generate.max_ratio
         require(0 <= self.ratio <= max_ratio, "ratio", f"a number in [0, generate.max_ratio={max_ratio}]")
@@ -247,8 +251,9 @@ class Params:
                 require(0 < fakes < self.classifier.batch_size, f"variants.{name}.fake_share",
                         f"a share giving 1 to {self.classifier.batch_size - 1} fakes of a batch of "
                         f"classifier.batch_size={self.classifier.batch_size} (got {fakes})")
-            require(variant.fakes != "leaky" or not variant.enabled or self.grid.leaky_level == MNIST_TRAIN_SIZE,
-                    f"variants.{name}.fakes", f"not leaky unless grid.leaky_level is {MNIST_TRAIN_SIZE} (all real images)")
+            whole = max(levels) if known is None else known.train  # all real images: checked by prepare when unknown
+            require(variant.fakes != "leaky" or not variant.enabled or self.grid.leaky_level == whole,
+                    f"variants.{name}.fakes", f"not leaky unless grid.leaky_level is {whole} (all real images)")
         headline = self.variants.get(self.grid.headline)
         require(headline is not None and headline.enabled and headline.fakes != "none", "grid.headline",
                 f"an enabled variant with fakes, one of {[n for n, v in self.enabled_variants().items() if v.fakes != 'none']}")

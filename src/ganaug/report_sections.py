@@ -77,7 +77,7 @@ def quality_section(quality: dict[int, dict], figures: dict[int, str]) -> list[s
     lines = [
         "## Generator quality per level", "",
         "Fakes as generated (unfiltered), compared with real test images in the feature space of a reference",
-        "LeNet-5 trained on all 60000 real images (used only to measure). Floor = the level's own real training",
+        "LeNet-5 trained on all real training images (used only to measure). Floor = the level's own real training",
         "images measured the same way. GAN-train = LeNet-5 trained on fakes only, next to the same LeNet on as",
         "many real images. With several GANs at a level: mean ± standard deviation over them.", "",
         "| real images | TARR judge / reference | GAN-train vs real | FID (floor) | FID accepted | precision (floor) "

@@ -27,11 +27,14 @@ def resolve_device(name: str) -> torch.device:
 
 
 def to_unit_range(images: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """uint8 images (N, 28, 28) -> float tensor (N, 1, 28, 28) in [-1, 1]."""
+    """Stored uint8 images, (N, H, W) grayscale or (N, H, W, C) colour -> float tensor (N, C, H, W) in [-1, 1]."""
     images = torch.as_tensor(images)
-    return images.float().div(127.5).sub(1.0).unsqueeze(1)
+    scaled = images.float().div(127.5).sub(1.0)
+    return scaled.unsqueeze(1) if images.ndim == 3 else scaled.permute(0, 3, 1, 2).contiguous()
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """Float images (N, 1, 28, 28) in [-1, 1] -> uint8 (N, 28, 28), as real digits are stored."""
-    return images.squeeze(1).add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+    """Float images (N, C, H, W) in [-1, 1] -> uint8 as real images are stored: (N, H, W), or (N, H, W, C) in colour."""
+    pixels = images.add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+    pixels = pixels.squeeze(1) if pixels.shape[1] == 1 else pixels.permute(0, 2, 3, 1).contiguous()
+    return pixels.cpu().numpy()

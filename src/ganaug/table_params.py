@@ -45,7 +45,7 @@ FAKE_SOURCES = {
     "none": "real images only",
     "gan": "this level's GAN, judged by this level's judge",
     "pca": "this level's PCA model, judged by this level's judge",
-    "leaky": "the GAN and judge of all 60000 real images (leaks data; opt-in)",
+    "leaky": "the GAN and judge of all real training images (leaks data; opt-in)",
 }
 INITS = ("scratch", "finetune", "pretrain")
 

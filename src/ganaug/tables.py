@@ -204,7 +204,7 @@ def findings(stats: dict[CellKey, CellStats], effects: dict[CellKey, FakeEffect]
             verdict = "no test (the same difference at every seed)" if math.isnan(here[key].q_value) else VERDICT[here[key].mark]
             lines.append(f"- No fakes, {_gain(key, here[key])} against real_only: {verdict}.")
         for key in sorted(k for k in effects if k[0] == level and k[1] in leaky):
-            lines.append(f"- Leaky protocol (GAN and judge saw all 60000 real images), {_effect(key, effects[key])}: "
+            lines.append(f"- Leaky protocol (GAN and judge saw all real training images), {_effect(key, effects[key])}: "
                          f"{VERDICT[effects[key].mark]}.")
         lines.append("")
     return lines

@@ -1,6 +1,6 @@
 """compare: GAN configurations side by side at one level (``dvc repro compare/dvc.yaml``).
 
-    ganaug compare_lenet --config wgan-gp --mnist ... --subsets ... --fakes ... --results ...
+    ganaug compare_lenet --config wgan-gp --data ... --subsets ... --fakes ... --results ...
     ganaug compare_table --health 'reports/compare/{config}/gan_health.json' ... --table ...
 
 Each configuration of ``compare.configs`` is the train_gan section with a few keys changed.
@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 from ganaug.datasets import load_fakes, load_level, load_test_set
+from ganaug.description import load_description
 from ganaug.io import atomic_path, load_json_with, save_csv, save_json
 from ganaug.params import REAL_ONLY, Params, VariantParams
 from ganaug.runtime import resolve_device, seed_everything
@@ -27,20 +28,21 @@ from ganaug.training.cells import Cell, train_cells
 MADE_BY = "dvc repro compare/dvc.yaml"
 
 
-def run_lenets(params: Params, config: str | None, mnist_path: Path, subsets_path: Path, fakes_path: Path | None,
+def run_lenets(params: Params, config: str | None, data_path: Path, subsets_path: Path, fakes_path: Path | None,
                results_path: Path) -> None:
     """LeNet-5s of one configuration (real + its fakes at compare.ratio), or of real only when ``config`` is None."""
     seed_everything(params.seed)
     settings, device = params.compare, resolve_device(params.device)
     level = settings.level
-    real = load_level(mnist_path, subsets_path, level, device)
-    test = load_test_set(mnist_path, device)
+    real = load_level(data_path, subsets_path, level, device)
+    test = load_test_set(data_path, device)
     name, ratio = (config, settings.ratio) if config else (REAL_ONLY, 0.0)
     variants = {config: VariantParams(fakes="gan", filter=settings.filter)} if config else {}
-    sources = {"gan": load_fakes(fakes_path)} if config else {}
+    description = load_description(data_path)
+    sources = {"gan": load_fakes(fakes_path, description)} if config else {}
     cells = [Cell(name, ratio, seed) for seed in range(settings.seeds)]
     rows = train_cells(real, test, sources, variants, cells, params.classifier, params.augment,
-                       desc=f"compare {name}")
+                       desc=f"compare {name}", n_classes=description.n_classes)
     save_json(results_path, {
         "config": name, "level": level, "ratio": ratio, "filter": settings.filter,
         "n_fake": rows[0]["n_fake"], "shortfall": rows[0]["shortfall"],

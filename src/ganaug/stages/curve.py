@@ -1,6 +1,6 @@
 """curve: the real-only learning curve, LeNet-5 test accuracy against real training images.
 
-    ganaug curve --mnist data/prepared/mnist.npz --table reports/learning_curve.csv
+    ganaug curve --data data/prepared/dataset.npz --table reports/learning_curve.csv
         --figure reports/figures/learning_curve.png
 
 The grid's real-only recipe (``classifier``, its step rule, seeds 0 .. ``curve.seeds`` - 1) at
@@ -17,6 +17,7 @@ import torch
 
 from ganaug.data import stratified_subsets
 from ganaug.datasets import load_full_train, load_test_set
+from ganaug.description import load_description
 from ganaug.figures import plot_learning_curve
 from ganaug.io import save_csv
 from ganaug.params import Params
@@ -25,17 +26,17 @@ from ganaug.stats import summarise
 from ganaug.training.batched import accuracies, train_lenets
 
 
-def run(params: Params, mnist_path: Path, table_path: Path, figure_path: Path) -> None:
+def run(params: Params, data_path: Path, table_path: Path, figure_path: Path) -> None:
     seed_everything(params.seed)
     device = resolve_device(params.device)
-    train, test = load_full_train(mnist_path, device), load_test_set(mnist_path, device)
+    train, test = load_full_train(data_path, device), load_test_set(data_path, device)
     subsets = stratified_subsets(train.labels.cpu().numpy(), params.curve.levels, params.seed)
-    seeds = list(range(params.curve.seeds))
+    seeds, n_classes = list(range(params.curve.seeds)), load_description(data_path).n_classes
     rows, points = [], []
     for level in sorted(params.curve.levels):
         images = torch.as_tensor(subsets[level], device=device)
         steps = params.classifier.steps_for(level)
-        models = train_lenets(train, [images] * len(seeds), seeds, steps, params.classifier, f"curve@{level}")
+        models = train_lenets(train, [images] * len(seeds), seeds, steps, params.classifier, n_classes, f"curve@{level}")
         scores = [round(a, 4) for a in accuracies(models, test)]
         rows += [{"level": level, "seed": s, "steps": steps, "accuracy": a} for s, a in zip(seeds, scores)]
         summary = summarise(scores)

@@ -1,6 +1,6 @@
 """evaluate: how recognisable, diverse and realistic one level's fakes are, with pictures.
 
-    ganaug evaluate --level 500 --mnist ... --subsets ... --fakes ... --judge ... --reference ...
+    ganaug evaluate --level 500 --data ... --subsets ... --fakes ... --judge ... --reference ...
         --metrics reports/levels/500/quality.json --per-class reports/levels/500/quality_per_class.csv
         --figures reports/figures/500
 
@@ -9,7 +9,7 @@ level's GANs with its spread; per-class rows and pictures show GAN seed 0. Compa
 equal-sized, class-balanced samples: n = min(level, evaluate.samples) fakes
 (as generated, unfiltered), n real test images, and, as the real-vs-real floor, n of the
 level's real training images. Features and the reference TARR come from the reference
-LeNet, which saw all 60000 real images and is used here only to measure.
+LeNet, which saw every real training image and is used here only to measure.
 """
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from ganaug.figures import plot_confidences, plot_per_class_quality, save_sample
 from ganaug.io import load_model, save_csv, save_json
 from ganaug.metrics.quality import fid, inception_score, mean_pairwise_distance, prdc, tarr
 from ganaug.models import LeNet5
-from ganaug.params import N_CLASSES, Params
+from ganaug.description import load_description
+from ganaug.params import Params
 from ganaug.runtime import resolve_device, seed_everything
 from ganaug.training.batched import train_lenet_on
 from ganaug.training.classifier import accuracy, predict_proba
@@ -38,9 +39,9 @@ def load_lenet(path: Path, made_by: str, device: torch.device) -> LeNet5:
     return load_model(LeNet5, path, made_by).to(device)
 
 
-def sample(data: Labelled, n: int) -> Labelled:
-    """The first n // 10 (+ remainder) images of each class: class-balanced and deterministic."""
-    index = np.concatenate(take_per_class(data.labels.cpu().numpy(), per_class_counts(n, N_CLASSES)))
+def sample(data: Labelled, n: int, n_classes: int) -> Labelled:
+    """The first n // classes (+ remainder) images of each class: class-balanced and deterministic."""
+    index = np.concatenate(take_per_class(data.labels.cpu().numpy(), per_class_counts(n, n_classes)))
     return Labelled(data.images[index], data.labels[index])
 
 
@@ -52,7 +53,7 @@ def features(model: LeNet5, images: torch.Tensor) -> torch.Tensor:
 MANIFOLD_KEYS = ("fid", "precision", "recall", "density", "coverage")
 
 
-def compare(real_features: torch.Tensor, other_features: torch.Tensor, k: int) -> dict[str, float | None]:
+def manifold_scores(real_features: torch.Tensor, other_features: torch.Tensor, k: int) -> dict[str, float | None]:
     """FID and precision/recall/density/coverage of ``other`` against ``real`` (None with too few images)."""
     if min(len(real_features), len(other_features)) <= k:
         return dict.fromkeys(MANIFOLD_KEYS)
@@ -71,13 +72,14 @@ def embed(reference: LeNet5, data: Labelled) -> Embedded:
     return Embedded(features(reference, data.images), data.labels)
 
 
-def per_class_rows(fakes: Labelled, judge_probs, reference_probs, test: Embedded, fake: Embedded, real: Embedded, params: Params):
+def per_class_rows(fakes: Labelled, judge_probs, reference_probs, test: Embedded, fake: Embedded, real: Embedded,
+                   params: Params):
     """Per class: TARR by judge and reference, acceptance, diversity against real, FID (floor) and PRDC."""
     rows = []
-    for c in range(N_CLASSES):
+    for c in range(judge_probs.shape[1]):
         fake_c = fakes.labels == c
         test_c, fake_s, real_s = test.of_class(c), fake.of_class(c), real.of_class(c)
-        manifold = compare(test_c, fake_s, params.evaluate.k)
+        manifold = manifold_scores(test_c, fake_s, params.evaluate.k)
         rows.append({
             "class": c,
             "tarr_judge": round(tarr(judge_probs[fake_c], fakes.labels[fake_c]), 4),
@@ -85,17 +87,17 @@ def per_class_rows(fakes: Labelled, judge_probs, reference_probs, test: Embedded
             "acceptance": round(float((judge_probs[fake_c, c] >= params.filter.threshold).float().mean()), 4),
             "diversity": round(mean_pairwise_distance(fake_s) / max(mean_pairwise_distance(real_s), 1e-12), 4),
             "fid": _round(manifold["fid"]),
-            "fid_floor": _round(compare(test_c, real_s, params.evaluate.k)["fid"]),
+            "fid_floor": _round(manifold_scores(test_c, real_s, params.evaluate.k)["fid"]),
             **{key: _round(manifold[key]) for key in MANIFOLD_KEYS[1:]},
         })
     return rows
 
 
-def gan_train_accuracy(fakes: Labelled, test: Labelled, level: int, params: Params) -> tuple[float, int]:
+def gan_train_accuracy(fakes: Labelled, test: Labelled, level: int, params: Params, n_classes: int) -> tuple[float, int]:
     """GAN-train: LeNet-5 on fakes only (as many as the level has real images), on real test images."""
-    served = sample(fakes, level)
+    served = sample(fakes, level, n_classes)
     steps = params.classifier.steps_for(level)
-    model = train_lenet_on(served, steps, params.classifier, params.seed, "GAN-train")
+    model = train_lenet_on(served, steps, params.classifier, params.seed, n_classes, "GAN-train")
     return accuracy(model, *test), len(served.labels)
 
 
@@ -109,14 +111,16 @@ SEED_KEYS = ("tarr_judge", "tarr_reference", "gan_train_accuracy", *MANIFOLD_KEY
 def gan_metrics(fakes: Labelled, accepted: torch.Tensor, judge: LeNet5, reference: LeNet5, test: Labelled,
                 test_embedded: Embedded, n: int, level: int, params: Params) -> dict[str, float | None]:
     """The SEED_KEYS of one GAN's fakes (``accepted``: the judge's flags)."""
-    fake_sample = sample(fakes, n)
-    accepted_features = features(reference, sample(Labelled(fakes.images[accepted], fakes.labels[accepted]), n).images)
+    n_classes = judge.classifier.out_features
+    fake_sample = sample(fakes, n, n_classes)
+    accepted_features = features(reference, sample(Labelled(fakes.images[accepted], fakes.labels[accepted]), n,
+                                                   n_classes).images)
     k = params.evaluate.k
     return {
         "tarr_judge": tarr(predict_proba(judge, fakes.images), fakes.labels),
         "tarr_reference": tarr(predict_proba(reference, fakes.images), fakes.labels),
-        "gan_train_accuracy": gan_train_accuracy(fakes, test, level, params)[0],
-        **compare(test_embedded.features, features(reference, fake_sample.images), k),
+        "gan_train_accuracy": gan_train_accuracy(fakes, test, level, params, n_classes)[0],
+        **manifold_scores(test_embedded.features, features(reference, fake_sample.images), k),
         "fid_accepted": fid(test_embedded.features, accepted_features) if len(accepted_features) > k else None,
         "inception_score": inception_score(predict_proba(reference, fake_sample.images)),
     }
@@ -133,15 +137,17 @@ def across_seeds(per_seed: list[dict]) -> dict[str, float | None]:
 
 
 def run(
-    params: Params, level: int, mnist_path: Path, subsets_path: Path, fakes_path: Path,
+    params: Params, level: int, data_path: Path, subsets_path: Path, fakes_path: Path,
     judge_path: Path, reference_path: Path, metrics_path: Path, per_class_path: Path, figures: Path,
 ) -> None:
     """Metrics per GAN seed, with their mean and spread; per-class rows and pictures of GAN seed 0."""
     seed_everything(params.seed)
     device = resolve_device(params.device)
     settings = params.evaluate
-    real, test = load_level(mnist_path, subsets_path, level, device), load_test_set(mnist_path, device)
-    arrays = load_fakes(fakes_path)
+    real, test = load_level(data_path, subsets_path, level, device), load_test_set(data_path, device)
+    description = load_description(data_path)
+    k = description.n_classes
+    arrays = load_fakes(fakes_path, description)
     judge = load_lenet(judge_path, f"dvc repro judge@{level}", device)
     reference = load_lenet(reference_path, "dvc repro reference", device)
     n_gans = gan_count(arrays)
@@ -149,7 +155,7 @@ def run(
     gans = [to_labelled(a["images"], a["labels"], device) for a in of_seed]
 
     n = min(level, settings.samples, min(len(g.labels) for g in gans))
-    test_sample, real_sample = sample(test, n), sample(real, n)
+    test_sample, real_sample = sample(test, n, k), sample(real, n, k)
     test_embedded, real_embedded = embed(reference, test_sample), embed(reference, real_sample)
     per_seed = [
         {"gan_seed": g, **{key: _round(value) for key, value in gan_metrics(
@@ -159,8 +165,8 @@ def run(
     ]
     first = gans[0]
     rows = per_class_rows(first, predict_proba(judge, first.images), predict_proba(reference, first.images),
-                          test_embedded, embed(reference, sample(first, n)), real_embedded, params)
-    floor = compare(test_embedded.features, real_embedded.features, settings.k)
+                          test_embedded, embed(reference, sample(first, n, k)), real_embedded, params)
+    floor = manifold_scores(test_embedded.features, real_embedded.features, settings.k)
     collapsed = [r["class"] for r in rows if r["diversity"] < settings.collapse_threshold]
     low_acceptance = [r["class"] for r in rows if r["acceptance"] < settings.acceptance_floor]
     for name, classes in (("diversity below collapse_threshold", collapsed), ("acceptance below floor", low_acceptance)):
@@ -172,7 +178,7 @@ def run(
         "samples": n,
         "gan_seeds": n_gans,
         **across_seeds(per_seed),
-        "gan_train_images": sample(first, level).labels.numel(),
+        "gan_train_images": sample(first, level, k).labels.numel(),
         "real_train_accuracy": round(accuracy(judge, *test), 4),  # the judge: same LeNet on `level` real images
         **{f"{key}_floor": _round(value) for key, value in floor.items()},
         "inception_score_real": round(inception_score(predict_proba(reference, test.images)), 4),
@@ -183,13 +189,14 @@ def run(
     }
     save_csv(per_class_path, rows)
     save_json(metrics_path, metrics)
-    draw(figures, level, of_seed[0], rows, params.filter.threshold)
+    draw(figures, level, of_seed[0], rows, params.filter.threshold, k)
 
 
-def draw(folder: Path, level: int, arrays: dict[str, np.ndarray], rows: list[dict], threshold: float) -> None:
+def draw(folder: Path, level: int, arrays: dict[str, np.ndarray], rows: list[dict], threshold: float,
+         n_classes: int) -> None:
     """Best and worst 10 fakes per class by judge score, rejected fakes, per-class bars, score histogram."""
     best_worst, rejected = [], []
-    for c in range(N_CLASSES):
+    for c in range(n_classes):
         index = np.flatnonzero(arrays["labels"] == c)
         order = index[np.argsort(-arrays["scores"][index], kind="stable")]
         best_worst.append(np.concatenate([order[:10], order[-10:]]))

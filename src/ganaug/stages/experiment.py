@@ -1,6 +1,6 @@
 """experiment: the headline cell (``scarcity``, ``ratio``) as a DVC metric.
 
-    ganaug experiment --mnist ... --subsets ... --fakes data/levels/1000/fakes.npz --metrics reports/metrics.json
+    ganaug experiment --data ... --subsets ... --fakes data/levels/1000/fakes.npz --metrics reports/metrics.json
 
 Trains the real-only LeNet and the real + GAN fakes LeNet for each of ``experiment.seeds``
 and writes their mean accuracies, the paired gain with its 95% CI and its (unadjusted) p-value, so
@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 from ganaug.datasets import load_fakes, load_level, load_test_set
+from ganaug.description import load_description
 from ganaug.io import save_json
 from ganaug.params import REAL_ONLY, Params, VariantParams
 from ganaug.runtime import resolve_device, seed_everything
@@ -21,17 +22,17 @@ from ganaug.training.cells import Cell, train_cells
 HEADLINE = "headline"
 
 
-def run(params: Params, mnist_path: Path, subsets_path: Path, fakes_path: Path, metrics_path: Path) -> dict:
+def run(params: Params, data_path: Path, subsets_path: Path, fakes_path: Path, metrics_path: Path) -> dict:
     seed_everything(params.seed)
     device = resolve_device(params.device)
     level, ratio, use_filter = params.scarcity, params.ratio, params.experiment.filter
-    real = load_level(mnist_path, subsets_path, level, device)
-    test = load_test_set(mnist_path, device)
+    real = load_level(data_path, subsets_path, level, device)
+    test, description = load_test_set(data_path, device), load_description(data_path)
     seeds = params.experiment.seeds
     variants = {HEADLINE: VariantParams(fakes="gan", filter=use_filter)}
     cells = [Cell(HEADLINE, ratio, seed) for seed in seeds] + [Cell(REAL_ONLY, 0.0, seed) for seed in seeds]
-    rows = train_cells(real, test, {"gan": load_fakes(fakes_path)}, variants, cells, params.classifier,
-                       params.augment, "experiment")
+    rows = train_cells(real, test, {"gan": load_fakes(fakes_path, description)}, variants, cells, params.classifier,
+                       params.augment, "experiment", description.n_classes)
     with_fakes = {r["seed"]: r["accuracy"] for r in rows if r["variant"] == HEADLINE}
     real_only = {r["seed"]: r["accuracy"] for r in rows if r["variant"] == REAL_ONLY}
     fake, base, compared = summarise(list(with_fakes.values())), summarise(list(real_only.values())), paired(with_fakes, real_only)

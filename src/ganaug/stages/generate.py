@@ -22,7 +22,7 @@ from ganaug.judged import Sampler, judge_fakes
 from ganaug.models import LeNet5
 from ganaug.params import Params
 from ganaug.runtime import resolve_device, seed_everything, to_uint8
-from ganaug.training.gan_models import build_generators, sample
+from ganaug.training.gan_models import build_generators, sample, shape_of
 
 
 def load_models(generators_path: Path, judge_path: Path, device: torch.device) -> tuple[nn.ModuleList, LeNet5]:
@@ -50,4 +50,5 @@ def run(
     # Each GAN samples from its own stream, so adding a GAN seed leaves the others' fakes as they were.
     samplers = [gan_sampler(g, torch.Generator(device=device).manual_seed(params.seed + number))
                 for number, g in enumerate(generators)]
-    judge_fakes(samplers, judge, params, level, params.generate.max_ratio, fakes_path, summary_path, grid_path, "GAN")
+    judge_fakes(samplers, judge, params, level, params.generate.max_ratio, fakes_path, summary_path, grid_path, "GAN",
+                shape_of(generators[0]))

@@ -1,37 +1,44 @@
-"""fetch and prepare: obtain verified MNIST; draw a level's stratified real subset.
+"""prepare: draw a level's stratified real subset of the prepared dataset, verified first.
 
-    ganaug fetch --mnist data/prepared/mnist.npz
-    ganaug prepare --level 500 --mnist data/prepared/mnist.npz --subsets data/levels/500/subset.npz
+    ganaug prepare --level 500 --data data/prepared/dataset.npz --subsets data/levels/500/subset.npz
 
-Two stages, so that a changed copy of MNIST is caught by fetch, whose only output DVC keeps
-(persist), before DVC deletes the subsets or anything else that depends on it. One subset file
-per level, so adding a level reruns nothing of the others: a level's subset depends only on
-the labels, the level and the seed (``data.stratified_subsets``), never on the other levels.
+The arrays are checked against the digests fetch recorded (``stages/fetch.py``). One subset file
+per level, so adding a level reruns nothing of the others: a level's subset depends only on the
+labels, the level and the seed (``data.stratified_subsets``), never on the other levels.
 """
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from ganaug.data import SourceUnavailable, obtain_mnist, stratified_subsets, verified_copy
-from ganaug.io import ArtifactError, save_npz
-from ganaug.params import Params
+import numpy as np
+
+from ganaug.data import MNIST_SHA256, MNIST_SIDE, DataIntegrityError, stratified_subsets
+from ganaug.description import ARRAY_KEYS, Description, load_description, sha256_of
+from ganaug.io import load_npz, save_npz
+from ganaug.params import Params, ParamsError
 
 log = logging.getLogger(__name__)
 
 
-def fetch(params: Params, mnist_path: Path) -> None:
-    arrays, source = obtain_mnist(mnist_path, params.prepare.download_timeout, params.prepare.mirrors)
-    if not source.startswith("existing copy"):
-        save_npz(mnist_path, **arrays)
-        log.info("wrote %s", mnist_path)
+def verified(data_path: Path) -> tuple[Description, dict[str, np.ndarray]]:
+    """The prepared arrays, checked against the digests fetch recorded (and MNIST's known ones)."""
+    description = load_description(data_path)
+    arrays = load_npz(data_path, ARRAY_KEYS, made_by="dvc repro fetch")
+    known = MNIST_SHA256 if description.name == "mnist" and description.height == MNIST_SIDE else {}
+    for key in ARRAY_KEYS:
+        digest = sha256_of(arrays[key])
+        if digest != description.sha256[key] or digest != known.get(key, digest):
+            raise DataIntegrityError(f"{data_path}: {key} has sha256 {digest[:16]}..., not what fetch recorded; "
+                                     f"restore it (`dvc checkout {data_path}`) or delete it and rerun `dvc repro fetch`")
+    return description, arrays
 
 
-def run(params: Params, level: int, mnist_path: Path, subsets_path: Path) -> None:
-    try:
-        labels = verified_copy(mnist_path)["y_train"]
-    except SourceUnavailable:
-        raise ArtifactError(f"{mnist_path}: missing; run `ganaug fetch` first") from None
-    subset = stratified_subsets(labels, (level,), params.seed)[level]
+def run(params: Params, level: int, data_path: Path, subsets_path: Path) -> None:
+    description, arrays = verified(data_path)
+    if level > description.n_train:
+        raise ParamsError(f"prepare.levels: level {level} is more than the {description.n_train} training images "
+                            f"of {description.name}")
+    subset = stratified_subsets(arrays["y_train"], (level,), params.seed)[level]
     save_npz(subsets_path, **{str(level): subset})
     log.info("wrote the subset of level %d to %s", level, subsets_path)

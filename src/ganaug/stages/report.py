@@ -171,7 +171,7 @@ def run(params: Params, templates: dict[str, str], curve_path: Path, out: Output
         f"## Headline: {params.grid.headline} against real only and classical augmentation", "",
         *headline_table(stats, levels, params.grid.headline, classical), "",
         "For comparison, the report we build on (LeNet-5 from scratch on real + GAN fakes, the GAN trained on",
-        "all 60000 real images, so not the same protocol; quoted, not run here):", "",
+        "all real training images, so not the same protocol; quoted, not run here):", "",
         *published_table(), "",
         f"![accuracy against ratio]({os.path.relpath(out.accuracy_plot, table_path.parent)})", "",
         "## Every variant, per level", "",

@@ -1,6 +1,6 @@
 """train_gan: the GANs of one level (``train_gan.seeds``), each trained only on that level's real images.
 
-    ganaug train_gan --level 500 --mnist ... --subsets ... --judge ... --generators ... --curves ...
+    ganaug train_gan --level 500 --data ... --subsets ... --judge ... --generators ... --curves ...
         --health ... --checkpoints ...
 
 Each GAN seed trains its own generator; every ``snapshot_every`` steps its fakes are scored by
@@ -23,6 +23,7 @@ from pathlib import Path
 from torch import nn
 
 from ganaug.datasets import load_level
+from ganaug.description import load_description
 from ganaug.gan_params import TrainGanParams
 from ganaug.io import load_model, save_checkpoint, save_json
 from ganaug.live import Curves
@@ -41,14 +42,14 @@ def gan_seed(params: Params, gan: int) -> int:
 
 
 def run(
-    params: Params, level: int, mnist_path: Path, subsets_path: Path, judge_path: Path, generators_path: Path,
+    params: Params, level: int, data_path: Path, subsets_path: Path, judge_path: Path, generators_path: Path,
     curves_path: Path, health_path: Path, checkpoints: Path, gan: TrainGanParams | None = None,
 ) -> None:
     """Train and write the outputs; ``gan`` replaces the train_gan section (the comparison's configurations)."""
     gan = gan or params.train_gan
     seed_everything(params.seed)
     device = resolve_device(params.device)
-    real = load_level(mnist_path, subsets_path, level, device)
+    real, shape = load_level(data_path, subsets_path, level, device), load_description(data_path).model_shape
     judge = load_model(LeNet5, judge_path, made_by=f"dvc repro judge@{level}").to(device)
     criterion = Criterion(judge, real.images, real.labels, gan.snapshot_samples, gan.copy_quantile, params.seed)
     generators, healths, curves = [], [], Curves(curves_path)
@@ -56,7 +57,7 @@ def run(
         seed = gan_seed(params, number)
         started = time.perf_counter()
         generator, log_rows, selection = train_gan(
-            real.images, real.labels, gan, seed, desc=f"GAN@{level} seed {number}",
+            real.images, real.labels, gan, seed, desc=f"GAN@{level} seed {number}", shape=shape,
             checkpoint=checkpoints / f"gan_seed{number}.pt", criterion=criterion,
             on_row=lambda kind, row, prefix=f"seed{number}": curves.log(prefix, row["step"], without_step(row)))
         seconds = time.perf_counter() - started  # of this process: a resumed run counts only what it trained
@@ -66,7 +67,7 @@ def run(
                         "steps_trained": selection.curve[-1]["step"], "steps_allowed": gan.steps_for(level),
                         "chosen": selection.chosen(), **health(log_rows, diversity, gan)})
     save_checkpoint(generators_path, nn.ModuleList(generators).state_dict(),
-                    {"generator": generator_config(gan), "count": len(generators)})
+                    {"generator": generator_config(gan, shape), "count": len(generators)})
     curves.close()
     save_json(health_path, {"level": level, "arch": gan.arch, "gan_seeds": len(generators),
                             "diffaugment": list(gan.diffaugment), **summary(healths), "per_seed": healths})

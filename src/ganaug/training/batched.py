@@ -33,6 +33,7 @@ from tqdm import tqdm
 from ganaug.augment import Warps, draw_warps, generator_for, warp
 from ganaug.datasets import Labelled
 from ganaug.models import LeNet5
+from ganaug.models.lenet import lenet_config
 from ganaug.params import AugmentParams, ClassifierParams
 from ganaug.progress import progress
 from ganaug.training.classifier import adam, draw_batches
@@ -44,55 +45,56 @@ CURVE_EVERY = 50  # steps between points of a training-loss curve (the judge's, 
 # (grouped convolutions with many groups stop fitting in cache). A GPU takes every model at once.
 CPU_GROUP = 11
 
-Params = dict[str, torch.Tensor]
+Weights = dict[str, torch.Tensor]  # stacked LeNet-5 weights by parameter name
 
 
-def stacked_lenets(seeds: Sequence[int], device: torch.device, init: Sequence[LeNet5 | None] = ()) -> Params:
+def stacked_lenets(seeds: Sequence[int], device: torch.device, shape: dict, init: Sequence[LeNet5 | None] = ()) -> Weights:
     """LeNet-5 weights stacked on a leading model axis: model k starts from ``init[k]`` when given,
-    else initialised as seed k would be."""
+    else initialised as seed k would be; ``shape`` is the models' ``lenet_config``."""
     models = []
     for seed, start in itertools.zip_longest(seeds, init[: len(seeds)]):
         torch.manual_seed(seed)  # the one-model loop seeds the same way before building its model
         # A copy, in training mode as a fresh model is: stacking needs one mode for all.
-        models.append(LeNet5() if start is None else copy.deepcopy(start).train())
+        models.append(LeNet5(**shape) if start is None else copy.deepcopy(start).train())
     weights, _ = stack_module_state(models)  # LeNet-5 has no buffers
     return {name: w.detach().to(device).requires_grad_() for name, w in weights.items()}
 
 
-def batched_forward(weights: Params, images: torch.Tensor) -> torch.Tensor:
-    """Logits (K, B, classes) of K LeNet-5s; model k sees ``images[:, k]``, images (B, K, 28, 28).
+def batched_forward(weights: Weights, images: torch.Tensor) -> torch.Tensor:
+    """Logits (K, B, classes) of K LeNet-5s; model k sees its C channels ``images[:, kC:(k+1)C]``, images (B, KC, H, W).
 
     Max pooling comes before ReLU here: the two commute, and pooling first halves the work.
     """
-    k, b = images.shape[1], images.shape[0]
+    k, b = weights["classifier.bias"].shape[0], images.shape[0]
     h = images.contiguous(memory_format=torch.channels_last)
     h = F.conv2d(h, weights["features.0.weight"].flatten(0, 1), weights["features.0.bias"].flatten(), padding=2, groups=k)
-    h = F.relu(F.max_pool2d(h, 2))  # (B, K*6, 14, 14)
+    h = F.relu(F.max_pool2d(h, 2))  # (B, K*6, H/2, W/2)
     h = F.conv2d(h, weights["features.3.weight"].flatten(0, 1), weights["features.3.bias"].flatten(), groups=k)
-    h = F.relu(F.max_pool2d(h, 2))  # (B, K*16, 5, 5), stored as (B, 5, 5, K, 16)
+    h = F.relu(F.max_pool2d(h, 2))  # (B, K*16, s, s), stored as (B, s, s, K, 16): s = 5 for 28 x 28
     # Flatten each model's features in the stored (h, w, c) order and permute the first linear
     # layer's (c, h, w) columns to match, rather than converting the activations back to NCHW.
-    h = h.permute(0, 2, 3, 1).reshape(b, 25, k, 16).permute(2, 0, 1, 3).reshape(k, b, 400)
-    w1 = weights["features.7.weight"].unflatten(2, (16, 25)).transpose(2, 3).flatten(2)
+    area = h.shape[2] * h.shape[3]
+    h = h.permute(0, 2, 3, 1).reshape(b, area, k, 16).permute(2, 0, 1, 3).reshape(k, b, 16 * area)
+    w1 = weights["features.7.weight"].unflatten(2, (16, area)).transpose(2, 3).flatten(2)
     h = F.relu(torch.baddbmm(weights["features.7.bias"].unsqueeze(1), h, w1.transpose(1, 2)))  # (K, B, 120)
     h = F.relu(torch.baddbmm(weights["features.9.bias"].unsqueeze(1), h, weights["features.9.weight"].transpose(1, 2)))
     return torch.baddbmm(weights["classifier.bias"].unsqueeze(1), h, weights["classifier.weight"].transpose(1, 2))
 
 
-def unstack(weights: Params, k: int) -> LeNet5:
+def unstack(weights: Weights, k: int, shape: dict) -> LeNet5:
     """Model k of a stack as a plain LeNet-5 in eval mode."""
-    model = LeNet5().to(weights["classifier.bias"].device)
+    model = LeNet5(**shape).to(weights["classifier.bias"].device)
     model.load_state_dict({name: w[k].detach() for name, w in weights.items()})
     return model.eval()
 
 
 def _warp_some(images: torch.Tensor, which: list[int], strengths: list[AugmentParams],
                generators: list[torch.Generator]) -> torch.Tensor:
-    """Images (B, K, 28, 28) with the batches of models ``which`` warped, each by its own draws."""
+    """Images (B, K, C, H, W) with the batches of models ``which`` warped, each by its own draws."""
     b = images.shape[0]
     draws = [draw_warps(b, strength, g) for strength, g in zip(strengths, generators)]
     warps = Warps(torch.cat([d.theta for d in draws]), torch.cat([d.field for d in draws]))
-    chosen = images[:, which].transpose(0, 1).reshape(-1, 1, *images.shape[2:])  # model-major (K'B, 1, 28, 28)
+    chosen = images[:, which].transpose(0, 1).reshape(-1, *images.shape[2:])  # model-major (K'B, C, H, W)
     images[:, which] = warp(chosen, warps).reshape(len(which), b, *images.shape[2:]).transpose(0, 1)
     return images
 
@@ -107,7 +109,7 @@ def _draw(rows: Sequence[torch.Tensor], seeds: Sequence[int], terms: Sequence[Fa
     ], dim=2)
 
 
-def _train_group(weights: Params, pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[int], steps: int,
+def _train_group(weights: Weights, pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[int], steps: int,
                  recipe: ClassifierParams, augment: Sequence[AugmentParams | None], terms: Sequence[FakeTerms | None],
                  bar: tqdm, threads: int, on_loss: Callable[[int, float], None] | None = None) -> None:
     """Train the stacked ``weights`` in place; ``threads`` intra-op threads for this group.
@@ -120,7 +122,7 @@ def _train_group(weights: Params, pool: Labelled, rows: Sequence[torch.Tensor], 
     optimizer = adam(weights.values(), recipe, device)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=steps)
     batches = _draw(rows, seeds, terms, steps, recipe.batch_size)
-    images = pool.images.flatten(0, 1)  # (P, 28, 28)
+    images = pool.images  # (P, C, H, W)
     fake_terms = None
     if any(t is not None for t in terms):  # else the plain loss: the judge's, the reference's, pooled cells'
         plain = [t or FakeTerms(0) for t in terms]
@@ -130,10 +132,10 @@ def _train_group(weights: Params, pool: Labelled, rows: Sequence[torch.Tensor], 
     which = [k for k, strength in enumerate(augment) if strength is not None]
     generators = [generator_for(seeds[k], device) for k in which]
     for step, index in enumerate(batches, start=1):  # (B, K)
-        batch = images[index]
+        batch = images[index]  # (B, K, C, H, W)
         if which:
             batch = _warp_some(batch, which, [augment[k] for k in which], generators)
-        logits = batched_forward(weights, batch)
+        logits = batched_forward(weights, batch.flatten(1, 2))
         # Sum of each model's mean loss: model k's gradient is its own loss's gradient.
         if fake_terms is None:
             loss = F.cross_entropy(logits.flatten(0, 1), pool.labels[index].t().flatten(), reduction="sum") / recipe.batch_size
@@ -163,13 +165,14 @@ def cpu_groups(n_models: int, threads: int) -> list[np.ndarray]:
 
 
 def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[int], steps: int,
-                 recipe: ClassifierParams, desc: str = "LeNet-5", augment: Sequence[AugmentParams | None] = (),
-                 init: Sequence[LeNet5 | None] = (), on_loss: Callable[[int, float], None] | None = None,
+                 recipe: ClassifierParams, n_classes: int, desc: str = "LeNet-5",
+                 augment: Sequence[AugmentParams | None] = (), init: Sequence[LeNet5 | None] = (),
+                 on_loss: Callable[[int, float], None] | None = None,
                  terms: Sequence[FakeTerms | None] = ()) -> list[LeNet5]:
     """Train one LeNet-5 per (rows, seed) for exactly ``steps`` Adam steps; in that order.
 
-    ``pool`` holds every image any model trains on, (P, 1, 28, 28) in [-1, 1], on the training
-    device; model k trains on ``pool[rows[k]]`` with batches and initial weights from ``seeds[k]``.
+    ``pool`` holds every image any model trains on, (P, C, H, W) in [-1, 1], on the training
+    device; the models take its channels and side and have ``n_classes`` outputs; model k trains on ``pool[rows[k]]`` with batches and initial weights from ``seeds[k]``.
     ``augment[k]``, when given and not None, warps model k's batches with that strength;
     ``init[k]``, when given and not None, is the model it continues from instead of a fresh one.
     ``terms[k]``, when given and not None, says how model k treats the fakes among its rows
@@ -189,7 +192,8 @@ def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[i
     groups = [np.arange(len(seeds))] if device.type == "cuda" else cpu_groups(len(seeds), threads)
     parallel = len(groups) > 1 and device.type == "cpu" and threads > 1
     # Initial weights are drawn here, in order: torch's global generator is not thread-safe.
-    weights = [stacked_lenets([seeds[i] for i in g], device, [init[i] for i in g]) for g in groups]
+    shape = lenet_config(n_classes, pool.images.shape[1], pool.images.shape[3])
+    weights = [stacked_lenets([seeds[i] for i in g], device, shape, [init[i] for i in g]) for g in groups]
     if on_loss is not None and len(groups) > 1:
         raise ValueError(f"on_loss follows one group; {len(seeds)} models train in {len(groups)}")
     jobs = [(w, pool, [rows[i] for i in g], [seeds[i] for i in g], steps, recipe, [augment[i] for i in g],
@@ -204,14 +208,14 @@ def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[i
         else:
             for job in jobs:
                 _train_group(*job, bar, threads=0, on_loss=on_loss)
-    return [unstack(w, k) for w, g in zip(weights, groups) for k in range(len(g))]
+    return [unstack(w, k, shape) for w, g in zip(weights, groups) for k in range(len(g))]
 
 
-def train_lenet_on(data: Labelled, steps: int, recipe: ClassifierParams, seed: int, desc: str = "LeNet-5",
-                   on_loss: Callable[[int, float], None] | None = None) -> LeNet5:
+def train_lenet_on(data: Labelled, steps: int, recipe: ClassifierParams, seed: int, n_classes: int,
+                   desc: str = "LeNet-5", on_loss: Callable[[int, float], None] | None = None) -> LeNet5:
     """One LeNet-5 on all of ``data``, the pipeline's way (the judge, the reference, GAN-train)."""
     rows = torch.arange(len(data.labels), device=data.labels.device)
-    return train_lenets(data, [rows], [seed], steps, recipe, desc, on_loss=on_loss)[0]
+    return train_lenets(data, [rows], [seed], steps, recipe, n_classes, desc, on_loss=on_loss)[0]
 
 
 @torch.no_grad()
@@ -227,7 +231,8 @@ def accuracies(models: Sequence[LeNet5], test: Labelled, chunk: int = 500) -> li
         weights, _ = stack_module_state(group)
         correct = torch.zeros(len(group), device=test.labels.device)
         for images, labels in zip(test.images.split(chunk), test.labels.split(chunk)):
-            logits = batched_forward(weights, images.expand(-1, len(group), -1, -1))  # (K, B, classes)
+            batch = images.unsqueeze(1).expand(-1, len(group), -1, -1, -1).flatten(1, 2)  # (B, K*C, H, W)
+            logits = batched_forward(weights, batch)  # (K, B, classes)
             correct += (logits.argmax(dim=2) == labels).sum(dim=1)
         scores += (correct / len(test.labels)).tolist()
     return scores

@@ -35,7 +35,7 @@ def variant_cells(variants: dict[str, VariantParams], seeds: tuple[int, ...]) ->
 
 def train_cells(
     real: Labelled, test: Labelled, sources: dict[str, dict[str, np.ndarray]], variants: dict[str, VariantParams],
-    cells: list[Cell], recipe: ClassifierParams, strength: AugmentParams, desc: str,
+    cells: list[Cell], recipe: ClassifierParams, strength: AugmentParams, desc: str, n_classes: int,
 ) -> list[dict]:
     """Train every cell and return its row of results, in the order of ``cells``.
 
@@ -51,7 +51,7 @@ def train_cells(
     missing = sorted({cells[i].seed for i in tuned} - {c.seed for c in cells if c.variant == REAL_ONLY})
     if missing:
         raise ValueError(f"fine-tuning needs the real_only cell of seeds {missing}")
-    pool, served = serve(real, sources, [(v.fakes, c.ratio, v.filter, c.seed) for c, v in zip(cells, spec)])
+    pool, served = serve(real, sources, [(v.fakes, c.ratio, v.filter, c.seed) for c, v in zip(cells, spec)], n_classes)
     terms = [FakeTerms(s.n_fake, v.fake_weight, v.fake_smoothing, v.fake_share) if v.treats_fakes else None
              for s, v in zip(served, spec)]
     level = len(real.labels)
@@ -60,7 +60,7 @@ def train_cells(
     def train(indices: list[int], n_steps: int, how: ClassifierParams, label: str, init=(), real_only=False) -> None:
         trained = train_lenets(
             pool, [served[i].rows[:level] if real_only else served[i].rows for i in indices],
-            [cells[i].seed for i in indices], n_steps, how, label,
+            [cells[i].seed for i in indices], n_steps, how, n_classes, label,
             augment=[strength if spec[i].augment else None for i in indices], init=init,
             terms=[None if real_only else terms[i] for i in indices],
         )

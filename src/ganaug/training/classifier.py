@@ -1,7 +1,7 @@
 """Train and apply LeNet-5 on in-memory tensors.
 
 Data stay as one tensor on the device and batches are drawn by index, which is several
-times faster on CPU than a per-sample DataLoader for 28x28 digits.
+times faster on CPU than a per-sample DataLoader for small images.
 """
 from __future__ import annotations
 
@@ -36,18 +36,19 @@ def train_lenet(
     seed: int,
     augment: AugmentParams | None = None,
     init: LeNet5 | None = None,
+    n_classes: int = 10,
 ) -> LeNet5:
     """Train a LeNet-5 for exactly ``steps`` Adam steps on a one-cycle schedule: the one-model loop.
 
     The pipeline trains its classifiers with ``batched.train_lenets``, which gives the same
     models; this loop is the reference it is tested and benchmarked against.
 
-    ``images`` (N, 1, 28, 28) in [-1, 1] and ``labels`` (N,) live on the training device.
+    ``images`` (N, C, H, W) in [-1, 1] and ``labels`` (N,) live on the training device.
     The seed fixes the initial weights (unless ``init`` gives a model to continue, which is
     changed in place), the batch order and the augmentation's warps (when ``augment`` is given).
     """
     torch.manual_seed(seed)
-    model = (LeNet5() if init is None else init).to(images.device)
+    model = (LeNet5(n_classes, images.shape[1], images.shape[3]) if init is None else init).to(images.device)
     optimizer = adam(model.parameters(), recipe, images.device)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=steps)
     batches = draw_batches(len(images), steps, recipe.batch_size, seed, images.device)
@@ -65,7 +66,7 @@ def train_lenet(
 
 @torch.no_grad()
 def predict_proba(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
-    """Class probabilities (N, classes) for images (N, 1, 28, 28) in [-1, 1]."""
+    """Class probabilities (N, classes) for images (N, C, H, W) in [-1, 1]."""
     model.eval()
     return torch.cat([model(chunk).softmax(dim=1) for chunk in images.split(batch_size)])
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ganaug.description import MNIST_SHAPE, ModelShape
 from ganaug.gan_params import TrainGanParams
 from ganaug.progress import progress
 from ganaug.training.gan_health import warn_if_discriminator_wins
@@ -37,11 +38,11 @@ def _diverged(first_bad: int, log: list[dict]) -> TrainingDiverged:
     return TrainingDiverged(f"GAN loss is not finite at step {first_bad}; {finite}. Try lower learning rates.")
 
 
-def build_parts(params: TrainGanParams, device: torch.device) -> Parts:
+def build_parts(params: TrainGanParams, shape: ModelShape, device: torch.device) -> Parts:
     """Models (channels-last) and Adam optimizers; the moving average starts as a copy of G."""
     # Channels-last: about 8% more images/s on CPU (oneDNN) and the layout GPU kernels prefer.
-    generator = build_generator(**generator_config(params)).to(device, memory_format=CHANNELS_LAST)
-    discriminator = build_discriminator(params).to(device, memory_format=CHANNELS_LAST)
+    generator = build_generator(**generator_config(params, shape)).to(device, memory_format=CHANNELS_LAST)
+    discriminator = build_discriminator(params, shape).to(device, memory_format=CHANNELS_LAST)
     betas = (params.beta1, params.beta2)
     fused = device.type == "cuda"  # one kernel per optimizer step: GPU steps here are launch-bound
     return Parts(
@@ -54,9 +55,9 @@ def build_parts(params: TrainGanParams, device: torch.device) -> Parts:
 
 def train_gan(
     real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGanParams, seed: int, desc: str = "GAN",
-    checkpoint: Path | None = None, criterion: Criterion | None = None, on_row: Callable[[str, dict], None] | None = None,
+    shape: ModelShape = MNIST_SHAPE, checkpoint: Path | None = None, criterion: Criterion | None = None, on_row: Callable[[str, dict], None] | None = None,
 ) -> tuple[nn.Module, list[dict[str, float]], Selection]:
-    """Train on ``real_images`` (N, 1, 28, 28) in [-1, 1]; return the generator to sample, the log and the snapshots.
+    """Train on ``real_images`` (N, C, S, S) in [-1, 1] of ``shape.n_classes`` classes; return the generator to sample, the log and the snapshots.
 
     Trains ``params.steps_for(N)`` steps at most. With a ``criterion``, the sampled generator (the
     moving average of G's weights when ``ema`` > 0) is scored every ``snapshot_every`` steps, the
@@ -70,7 +71,7 @@ def train_gan(
     """
     device = real_images.device
     torch.manual_seed(seed)
-    parts = build_parts(params, device)
+    parts = build_parts(params, shape, device)
     sampled = parts.generator if parts.average is None else parts.average
     real_images = to_output_range(real_images, params.output).contiguous(memory_format=CHANNELS_LAST)
     goal = objective(params)

@@ -13,7 +13,6 @@ from torch import nn
 from ganaug.gan_params import TrainGanParams
 from ganaug.losses import LOSSES
 from ganaug.metrics.quality import mean_pairwise_distance
-from ganaug.params import N_CLASSES
 from ganaug.training.gan_models import sample
 
 logger = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ def class_diversity(generator: nn.Module, real_images: torch.Tensor, real_labels
     """
     rng = torch.Generator(device=real_images.device).manual_seed(seed)
     ratios = []
-    for label in range(N_CLASSES):
+    for label in range(generator.n_classes):
         real = real_images[real_labels == label][:per_class].flatten(1).float()
         labels = torch.full((per_class,), label, dtype=torch.long, device=real_images.device)
         fakes = sample(generator, labels, rng).flatten(1).float()

@@ -1,7 +1,8 @@
 """The GAN zoo's models, built from ``train_gan`` params, and the conventions around them.
 
 The generator's checkpoint config holds everything that rebuilds it and samples from it (arch,
-widths, latent size and distribution, output activation), so ``generate`` needs no params.
+widths, latent size and distribution, output activation, the dataset's classes, channels and
+side), so ``generate`` needs no params.
 Images cross this module in the pipeline's range, [-1, 1]; a sigmoid generator trains on data
 moved to [0, 1] and its samples are moved back.
 """
@@ -12,16 +13,16 @@ from torch import nn
 
 from ganaug.gan_params import TrainGanParams
 from ganaug.models import ConditionalDiscriminator, ConditionalGenerator, MlpDiscriminator, MlpGenerator
-from ganaug.params import N_CLASSES
+from ganaug.description import MNIST_SHAPE, ModelShape
 
 GENERATORS = {"dcgan": ConditionalGenerator, "acgan": ConditionalGenerator, "wgan-gp": ConditionalGenerator,
               "mlp": MlpGenerator}
 
 
-def generator_config(params: TrainGanParams) -> dict:
+def generator_config(params: TrainGanParams, shape: ModelShape = MNIST_SHAPE) -> dict:
     """What rebuilds the generator; saved next to its weights."""
     return {"arch": params.arch, "latent_dim": params.latent_dim, "widths": list(params.widths("generator")),
-            "n_classes": N_CLASSES, "latent": params.latent, "output": params.output}
+            "latent": params.latent, "output": params.output, **shape._asdict()}
 
 
 def build_generator(arch: str, **config) -> nn.Module:
@@ -36,12 +37,18 @@ def build_generators(generator: dict, count: int) -> nn.ModuleList:
     return nn.ModuleList(build_generator(**generator) for _ in range(count))
 
 
-def build_discriminator(params: TrainGanParams) -> nn.Module:
-    widths = params.widths("discriminator")
+def shape_of(generator: nn.Module) -> ModelShape:
+    """The classes and images a generator makes."""
+    channels, size, _ = generator.image_shape
+    return ModelShape(generator.n_classes, channels, size)
+
+
+def build_discriminator(params: TrainGanParams, shape: ModelShape = MNIST_SHAPE) -> nn.Module:
+    widths, image = params.widths("discriminator"), {"channels": shape.channels, "size": shape.size}
     if params.arch == "mlp":
-        return MlpDiscriminator(widths, N_CLASSES, params.mlp_dropout, params.spectral_norm)
-    return ConditionalDiscriminator(widths, N_CLASSES, params.norm(), auxiliary=params.arch == "acgan",
-                                    spectral=params.spectral_norm)
+        return MlpDiscriminator(widths, shape.n_classes, params.mlp_dropout, params.spectral_norm, **image)
+    return ConditionalDiscriminator(widths, shape.n_classes, params.norm(), auxiliary=params.arch == "acgan",
+                                    spectral=params.spectral_norm, **image)
 
 
 def draw_latent(count: int, generator: nn.Module, rng: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -63,7 +70,7 @@ def from_output_range(images: torch.Tensor, output: str) -> torch.Tensor:
 
 @torch.no_grad()
 def sample(generator: nn.Module, labels: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
-    """Fakes (N, 1, 28, 28) in [-1, 1] for the given class labels, in eval mode (BatchNorm running stats)."""
+    """Fakes (N, C, H, W) in [-1, 1] for the given class labels, in eval mode (BatchNorm running stats)."""
     generator.eval()
     noise = draw_latent(len(labels), generator, rng, labels.device)
     return from_output_range(generator(noise, labels), generator.output)

@@ -12,7 +12,6 @@ The stage deletes the checkpoint once its outputs are written.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import logging
 from dataclasses import asdict
 from pathlib import Path
@@ -21,11 +20,9 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ganaug import diffaugment, gan_params, losses
 from ganaug.gan_params import TrainGanParams
+from ganaug.imports import code_of
 from ganaug.io import ArtifactError, load_checkpoint, save_checkpoint
-from ganaug.models import dcgan, mlp
-from ganaug.training import gan_models, gan_snapshots, gan_steps
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +37,8 @@ def fingerprint(params: TrainGanParams, seed: int, images: torch.Tensor, labels:
     digest.update(repr((shaping, seed, images.device.type)).encode())
     for tensor in (images, labels):
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    for module in (trainer, gan_steps, gan_models, gan_snapshots, gan_params, diffaugment, dcgan, mlp, losses):
-        digest.update(inspect.getsource(module).encode())
+    for path in code_of(trainer.__name__):  # every module the trainer's code reaches, found from its imports
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

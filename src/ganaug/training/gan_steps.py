@@ -14,7 +14,6 @@ from torch import nn
 from ganaug.diffaugment import DiffAugment
 from ganaug.gan_params import TrainGanParams
 from ganaug.losses import LOSSES, GanLoss, Target, class_loss, gradient_penalty, interpolate
-from ganaug.params import N_CLASSES
 from ganaug.training.gan_models import draw_latent
 
 
@@ -96,7 +95,7 @@ def generator_step(
     batch_size: int, rng: torch.Generator, device: torch.device,
 ) -> torch.Tensor:
     """Minimise g_loss of D(G(z, y), y) for fresh noise and uniformly drawn classes (+ the AC-GAN class loss)."""
-    labels = torch.randint(N_CLASSES, (batch_size,), generator=rng, device=device)
+    labels = torch.randint(generator.n_classes, (batch_size,), generator=rng, device=device)
     noise = draw_latent(batch_size, generator, rng, device)
     fake_logits, fake_classes = heads(discriminator(seen(goal, generator(noise, labels), rng), labels))
     g_loss = goal.loss.g_loss(fake_logits)
