@@ -2,13 +2,14 @@
 #   make repro   set up .venv if needed, then `dvc repro` the default params
 #   make test    set up .venv if needed, then run the whole test suite
 # and `make bench`: throughput and a forced, timed run of every stage (README, Performance);
-# `make compare`: the GAN configurations side by side (compare/dvc.yaml; README, GAN zoo)
+# `make compare`: the GAN configurations side by side (compare/dvc.yaml; README, GAN zoo);
+# `make digits`: the pipeline on scikit-learn's digits, in a project of its own (reports/digits/; README, Your own data)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install repro test bench compare clean-venv
+.PHONY: install repro test bench compare digits clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,9 @@ bench: $(STAMP)
 
 compare: $(STAMP)
 	PATH="$(BIN):$$PATH" dvc repro compare/dvc.yaml
+
+digits: $(STAMP)
+	PATH="$(BIN):$$PATH" python examples/run.py examples/digits.yaml reports/digits
 
 clean-venv:
 	rm -rf $(VENV)

@@ -34,10 +34,11 @@ def test_the_docs_quote_the_reports_tables_row_for_row(heading, page):
     assert rows and all(row in text for row in rows), f"{page} differs from reports/accuracy_table.md {heading}"
 
 
-def test_the_readme_summary_is_the_reports():
+@pytest.mark.parametrize("report", ["reports/accuracy_table.md", "reports/digits/accuracy_table.md"])
+def test_the_readme_summary_is_the_reports(report):
     readme = (ROOT / "README.md").read_text()
-    quoted = readme.split("<!-- summary: copied from reports/accuracy_table.md -->\n", 1)[1].split("\n<!-- /summary -->", 1)[0]
-    summary = (ROOT / "reports/accuracy_table.md").read_text().split("## The answer, in real images", 1)[1].split("\n## ", 1)[0]
+    quoted = readme.split(f"<!-- summary: copied from {report} -->\n", 1)[1].split("\n<!-- /summary -->", 1)[0]
+    summary = (ROOT / report).read_text().split("## The answer, in real images", 1)[1].split("\n## ", 1)[0]
     assert quoted.strip().startswith("- **Fakes pay") and quoted.strip() in summary
 
 

@@ -8,7 +8,6 @@ numbers.
 """
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from examples import run
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv's dvc and ganaug
@@ -25,8 +26,7 @@ pytestmark = pytest.mark.slow
 
 def sh(*command: str, cwd: Path, ok: bool = True) -> subprocess.CompletedProcess:
     """Run a command in the project with the venv first on PATH."""
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1"}
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    done = run.sh(*command, cwd=cwd, ok=False)
     if ok:
         assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
@@ -34,19 +34,7 @@ def sh(*command: str, cwd: Path, ok: bool = True) -> subprocess.CompletedProcess
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    work = tmp_path_factory.mktemp("project")
-    shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for name in ("dvc.yaml", "paths.yaml", "compare/dvc.yaml"):  # DVC parses every dvc.yaml, compare's too
-        (work / name).parent.mkdir(exist_ok=True)
-        shutil.copy(ROOT / name, work / name)
-    shutil.copy(ROOT / "tests/e2e/params.yaml", work / "params.yaml")
-    (work / ".gitignore").write_text("/data/\n__pycache__/\n")
-    sh("git", "init", "-q", cwd=work)
-    sh("git", "config", "user.email", "ci@example.com", cwd=work)
-    sh("git", "config", "user.name", "ci", cwd=work)
-    sh("dvc", "init", "-q", cwd=work)
-    sh("git", "add", "-A", cwd=work)
-    sh("git", "commit", "-qm", "the pipeline", cwd=work)  # as a clone has: DVCLive names its run after a commit
+    work = run.make_project(ROOT / "tests/e2e/params.yaml", tmp_path_factory.mktemp("project"))
     sh("dvc", "repro", cwd=work)
     sh("git", "add", "-A", cwd=work)
     sh("git", "commit", "-qm", "baseline run", cwd=work)

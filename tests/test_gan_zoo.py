@@ -25,11 +25,11 @@ from .conftest import synthetic_digits
 
 SMALL = {"steps": 12, "batch_size": 16, "latent_dim": 8, "log_every": 4, "checkpoint_every": 4}
 CONV = {"g_widths": [8, 4], "d_widths": [4, 8]}
-WGAN = {"arch": "wgan-gp", "loss": "wasserstein", "real_label": 1.0, "dstep": 2, "beta1": 0.0, "beta2": 0.9}
+WGAN = {"loss": "wasserstein", "gp_weight": 10.0, "real_label": 1.0, "dstep": 2, "beta1": 0.0, "beta2": 0.9}
 ZOO = {
     "dcgan": CONV,
     "mlp": {"arch": "mlp", "g_widths": [16, 32], "d_widths": [32, 16]},
-    "acgan": {**CONV, "arch": "acgan", "class_weight": 0.5},
+    "acgan": {**CONV, "class_weight": 0.5},
     "wgan-gp": {**CONV, **WGAN},
     "wgan-gp-no-norm": {**CONV, **WGAN, "d_norm": "none"},
     "deeper-d": {"g_widths": [8, 4, 4], "d_widths": [4, 8, 8], "d_norm": "layer"},
@@ -65,20 +65,20 @@ def test_every_arch_and_trick_trains_from_params_and_samples_digits_in_range(nam
 
 
 @pytest.mark.parametrize(("keys", "message"), [
-    ({"arch": "wgan-gp", "real_label": 1.0}, r"train_gan.loss = 'nonsaturating': allowed: wasserstein for arch wgan-gp"),
-    ({"loss": "wasserstein", "real_label": 1.0}, r"not wasserstein unless arch is wgan-gp"),
-    ({**WGAN, "d_norm": "batch"}, r"d_norm = 'batch': allowed: layer or none for wgan-gp \(the gradient penalty is per"),
+    ({"loss": "wasserstein", "real_label": 1.0}, r"gp_weight = 0.0: allowed: a number > 0 with loss wasserstein"),
+    ({**WGAN, "d_norm": "batch"}, r"d_norm = 'batch': allowed: layer or none with a gradient penalty \(it is per"),
+    ({"gp_weight": 1.0, "d_norm": "batch"}, r"d_norm = 'batch': allowed: layer or none with a gradient penalty"),
     ({"loss": "hinge"}, r"loss = 'hinge': allowed: .* no target to soften"),
     ({"noisy_labels": True}, r"noisy_labels = True: allowed: false with real_label < 1"),
     ({"arch": "mlp", "d_norm": "batch"}, r"d_norm = 'batch': allowed: None or none for arch mlp"),
-    ({"arch": "biggan"}, r"arch = 'biggan': allowed: one of dcgan, mlp, acgan, wgan-gp"),
+    ({"arch": "biggan"}, r"arch = 'biggan': allowed: one of dcgan, mlp \(AC-GAN is class_weight > 0"),
+    ({"arch": "acgan"}, r"arch = 'acgan': allowed: one of dcgan, mlp \(AC-GAN is class_weight > 0; WGAN-GP is loss"),
+    ({"arch": "mlp", "class_weight": 1.0}, r"class_weight = 1.0: allowed: 0 for arch mlp"),
     ({"g_widths": [8]}, r"g_widths = \[8\]: allowed: None or a list of at least 2 integers"),
     ({"noisy_real": [0.9, 0.7]}, r"noisy_real = \[0.9, 0.7\]: allowed: a range \[low, high\]"),
     ({"ema": 1.0}, r"ema = 1.0: allowed: a decay in \[0, 1\)"),
     ({"noisy_real": [1.0, 1.5]}, r"noisy_real = \[1.0, 1.5\]: allowed: a range whose middle is at most 1"),
     ({"noisy_fake": [1.0, 1.0]}, r"noisy_fake = \[1.0, 1.0\]: allowed: a range whose middle is below noisy_real's"),
-    ({**WGAN, "gp_weight": 0}, r"gp_weight = 0.0: allowed: a number > 0 for wgan-gp"),
-    ({"arch": "acgan", "class_weight": 0}, r"class_weight = 0.0: allowed: a number > 0 for acgan"),
 ])
 def test_a_combination_that_makes_no_sense_is_refused_before_training(keys, message):
     with pytest.raises(ParamsError, match=message):
@@ -87,7 +87,7 @@ def test_a_combination_that_makes_no_sense_is_refused_before_training(keys, mess
 
 def test_a_comparison_configuration_is_checked_as_train_gan_with_its_overrides():
     params = parse_params({"compare": {"configs": {"w": WGAN, "plain": {}}}})
-    assert params.compare_gan("w").arch == "wgan-gp" and params.compare_gan("plain") == params.train_gan
+    assert params.compare_gan("w").gp_weight == 10.0 and params.compare_gan("plain") == params.train_gan
     # Checked when the comparison uses it: a train_gan change that is fine for the pipeline does not stop
     # it because a configuration inherits it badly (noisy labels do not go with wgan-gp's loss).
     noisy = parse_params({"train_gan": {"noisy_labels": True, "real_label": 1.0}, "compare": {"configs": {"w": WGAN}}})
@@ -212,7 +212,7 @@ def test_a_collapsed_generator_is_reported_in_the_log_and_the_metrics(data, capl
         metrics = health(log, [1.0] * 8 + [0.3, 0.9], params)
     assert metrics["collapsed_classes"] == [8] and "collapses on class 8" in caplog.text
     assert metrics["discriminator_wins_at"] == 50 and metrics["final"] == log[-1]
-    assert discriminator_wins_at(log, dataclasses.replace(params, loss="wasserstein", arch="wgan-gp",
+    assert discriminator_wins_at(log, dataclasses.replace(params, loss="wasserstein", gp_weight=10.0,
                                                           real_label=1.0)) is None  # a critic score is no probability
 
 

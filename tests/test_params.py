@@ -41,7 +41,7 @@ def test_ints_accepted_where_floats_expected():
         ({"train_gan": {"dstep": 0}}, "train_gan.dstep"),
         ({"train_gan": {"real_label": 0}}, "train_gan.real_label"),
         ({"train_gan": {"steps": "many"}}, "train_gan.steps"),
-        ({"train_gan": {"loss": "wasserstein"}}, "train_gan.loss"),
+        ({"train_gan": {"loss": "wasserstein"}}, "train_gan.gp_weight"),  # a critic needs the penalty
         ({"train_gan": {"loss": "hinge"}}, "train_gan.loss"),  # with the default real_label 0.9
         ({"train_gan": {"checkpoint_every": 0}}, "train_gan.checkpoint_every"),
         ({"train_gan": {"d_wins_floor": 1.5}}, "train_gan.d_wins_floor"),

@@ -1,5 +1,6 @@
 """The whole pipeline after prepare, through the CLI, on tiny synthetic digits in tmp_path."""
 import csv
+import dataclasses
 import json
 
 import numpy as np
@@ -8,6 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from ganaug.cli import main
+from ganaug.description import load_description
 from ganaug.live import read_curves
 
 TINY_PARAMS = {
@@ -78,12 +80,14 @@ def run_tiny_pipeline(tmp_path, mnist, subsets):
     invoke("experiment", *p, "--data", mnist, "--subsets", subsets,
            "--fakes", tmp_path / "levels/100/fakes.npz", "--metrics", tmp_path / "metrics.json")
     template = str(tmp_path / "levels/{level}")
+    description = tmp_path / "dataset.json"  # as fetch writes it beside the prepared file
+    description.write_text(json.dumps(dataclasses.asdict(load_description(mnist))))
     invoke("report", *p, "--results", template + "/results.csv", "--summaries", template + "/generate.json",
            "--pca_summaries", template + "/pca.json", "--judges", template + "/judge.json",
            "--gan_curves", template + "/gan_curves",
            "--gan_health", template + "/gan_health.json", "--grids", template + "/samples.png",
            "--pca_grids", template + "/pca_samples.png", "--quality", template + "/quality.json",
-           "--quality_figures", str(tmp_path / "figures/{level}"), "--curve", tmp_path / "curve.csv",
+           "--quality_figures", str(tmp_path / "figures/{level}"), "--curve", tmp_path / "curve.csv", "--description", description,
            "--table", tmp_path / "table.md",
            "--table_csv", tmp_path / "table.csv", "--stats", tmp_path / "stats.csv",
            "--accuracy_plot", tmp_path / "figures/accuracy.png",

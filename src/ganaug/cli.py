@@ -18,7 +18,7 @@ from ganaug.params import Params, ParamsError, load_params
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 def main(verbose: bool) -> None:
-    """Does synthetic data from a conditional GAN make a small-data MNIST classifier better?"""
+    """Does synthetic data from a conditional GAN make a small-data classifier better?"""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
@@ -51,11 +51,11 @@ def fetch_command(params: Params, data: Path, description: Path) -> None:
 
 @main.command("prepare")
 @level_option
-@PathOption("--data", help="Input: verified MNIST arrays from fetch.")
+@PathOption("--data", help="Input: the prepared dataset from fetch.")
 @PathOption("--subsets", help="Output: the level's training indices (.npz, one array named after the level).")
 @stage
 def prepare_command(params: Params, level: int, data: Path, subsets: Path) -> None:
-    """Draw the level's stratified subset of the verified MNIST."""
+    """Draw the level's stratified subset of the verified dataset."""
     from ganaug.stages import prepare
 
     prepare.run(params, level, data, subsets)
@@ -63,7 +63,7 @@ def prepare_command(params: Params, level: int, data: Path, subsets: Path) -> No
 
 @main.command("train_gan")
 @level_option
-@PathOption("--data", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: the prepared dataset from fetch.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--judge", "judge_path", help="Input: the level's judge, which scores the snapshots.")
 @PathOption("--generators", help="Output: the level's generators, one per GAN seed, weights and config (.pt).")
@@ -85,7 +85,7 @@ def train_gan_command(
 
 @main.command("judge")
 @level_option
-@PathOption("--data", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: the prepared dataset from fetch.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--judge", "judge_path", help="Output: judge LeNet weights (.pt).")
 @PathOption("--metrics", help="Output: the judge's test accuracy (.json).")
@@ -116,7 +116,7 @@ def generate_command(params: Params, level: int, generators: Path, judge_path: P
 
 @main.command("pca")
 @level_option
-@PathOption("--data", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: the prepared dataset from fetch.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--judge", "judge_path", help="Input: judge from judge.")
 @PathOption("--fakes", help="Output: fakes, labels, judge scores and accepted flags (.npz).")
@@ -132,7 +132,7 @@ def pca_command(params: Params, level: int, data: Path, subsets: Path, judge_pat
 
 @main.command("retrain")
 @level_option
-@PathOption("--data", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: the prepared dataset from fetch.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--fakes", help="Input: the level's GAN fakes, from generate.")
 @PathOption("--pca_fakes", "pca_fakes", help="Input: the level's PCA fakes, from pca.")
@@ -154,7 +154,7 @@ def retrain_command(
 
 
 @main.command("curve")
-@PathOption("--data", help="Input: MNIST arrays from fetch.")
+@PathOption("--data", help="Input: the prepared dataset from fetch.")
 @PathOption("--table", help="Output: test accuracy per level and seed (.csv).")
 @PathOption("--figure", help="Output: accuracy against real images, with its 95% CI (.png).")
 @stage
@@ -166,7 +166,7 @@ def curve_command(params: Params, data: Path, table: Path, figure: Path) -> None
 
 
 @main.command("reference")
-@PathOption("--data", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: the prepared dataset from fetch.")
 @PathOption("--reference", "reference_path", help="Output: reference LeNet weights (.pt).")
 @PathOption("--metrics", help="Output: its test accuracy (.json).")
 @PathOption("--curves", help="Output folder (DVCLive): its training loss by step.")
@@ -180,7 +180,7 @@ def reference_command(params: Params, data: Path, reference_path: Path, metrics:
 
 @main.command("evaluate")
 @level_option
-@PathOption("--data", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: the prepared dataset from fetch.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--fakes", help="Input: fakes from generate.")
 @PathOption("--judge", "judge_path", help="Input: the level's judge.")
@@ -200,7 +200,7 @@ def evaluate_command(
 
 
 @main.command("experiment")
-@PathOption("--data", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: the prepared dataset from fetch.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @PathOption("--fakes", help="Input: fakes of the `scarcity` level from generate.")
 @PathOption("--metrics", help="Output: headline accuracy, real-only accuracy and gain (.json).")
@@ -224,6 +224,7 @@ def experiment_command(params: Params, data: Path, subsets: Path, fakes: Path, m
 @click.option("--quality", required=True, help="Input template: evaluate metrics, with {level}.")
 @click.option("--quality_figures", "quality_figures", required=True, help="Template: evaluate figure folders to link, with {level}.")
 @PathOption("--curve", "curve_path", help="Input: the real-only learning curve (.csv), e.g. reports/learning_curve.csv.")
+@PathOption("--description", "description_path", help="Input: the dataset's description from fetch (.json).")
 @PathOption("--table", help="Output: accuracy tables and findings (.md).")
 @PathOption("--table_csv", "table_csv", help="Output: one row per trained LeNet (.csv).")
 @PathOption("--stats", "stats_csv", help="Output: one row per cell: mean, CI, paired gain, p and q (.csv).")
@@ -235,20 +236,21 @@ def experiment_command(params: Params, data: Path, subsets: Path, fakes: Path, m
 @PathOption("--machine", help="Output: CPU, threads and torch version of this machine (.json).")
 @stage
 def report_command(
-    params: Params, curve_path: Path, table: Path, table_csv: Path, stats_csv: Path, accuracy_plot: Path,
-    exchange_plot: Path, quality_csv: Path, quality_plot: Path, gan_plot: Path, machine: Path, **templates: str,
+    params: Params, curve_path: Path, description_path: Path, table: Path, table_csv: Path, stats_csv: Path,
+    accuracy_plot: Path, exchange_plot: Path, quality_csv: Path, quality_plot: Path, gan_plot: Path, machine: Path,
+    **templates: str,
 ) -> None:
     """Write the accuracy tables, statistics, the answer in real images, findings and figures from results only."""
     from ganaug.stages import report
 
     outputs = report.Outputs(table, table_csv, stats_csv, accuracy_plot, exchange_plot, quality_csv, quality_plot,
                              gan_plot, machine)
-    report.run(params, templates, curve_path, outputs)
+    report.run(params, templates, curve_path, description_path, outputs)
 
 
 @main.command("compare_lenet")
 @click.option("--config", default=None, help="A compare.configs name; leave out for real only.")
-@PathOption("--data", help="Input: MNIST arrays from prepare.")
+@PathOption("--data", help="Input: the prepared dataset from fetch.")
 @PathOption("--subsets", help="Input: the level's subset from prepare.")
 @click.option("--fakes", type=click.Path(path_type=Path), default=None, help="Input: the configuration's fakes (.npz).")
 @PathOption("--results", help="Output: accuracy per seed (.json).")

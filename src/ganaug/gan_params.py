@@ -1,8 +1,10 @@
 """Params of the GAN zoo (``train_gan``) and of the side-by-side comparison (``compare``).
 
-Plumbing for ``params.py``, kept apart so each file stays short. Every arch, loss and trick is
-one key; a combination that makes no sense is refused here, before any training, with a
-one-line reason naming the key to change.
+Plumbing for ``params.py``, kept apart so each file stays short. The backbone (``arch``) and the
+objective's terms are separate keys, as in StudioGAN: an auxiliary classifier (``class_weight`` >
+0: AC-GAN) and a gradient penalty (``gp_weight`` > 0: with ``loss: wasserstein``, WGAN-GP) go
+with either backbone's loss. The few combinations that conflict are refused here, before any
+training, with a one-line reason naming the key to change.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from ganaug.diffaugment import OPS as DIFFAUGMENT_OPS
 from ganaug.strict import require
 
-ARCHS = ("dcgan", "mlp", "acgan", "wgan-gp")  # training/gan_models.py builds each
+ARCHS = ("dcgan", "mlp")  # backbones; training/gan_models.py builds each
 LOSS_NAMES = ("nonsaturating", "saturating", "hinge", "wasserstein")  # the keys of losses.LOSSES
 SIGMOID_LOSSES = ("nonsaturating", "saturating")  # the ones whose targets label smoothing or noise can soften
 NORMS = ("batch", "layer", "none")
@@ -24,7 +26,7 @@ MLP_WIDTHS = {"generator": (256, 512, 1024), "discriminator": (1024, 512, 256)}
 
 @dataclass(frozen=True)
 class TrainGanParams:
-    arch: str = "dcgan"  # dcgan | mlp | acgan (D also predicts the class) | wgan-gp (critic + gradient penalty)
+    arch: str = "dcgan"  # the backbone: dcgan (convolutional) | mlp (fully connected)
     latent_dim: int = 64  # size of the generator's noise vector
     latent: str = "gaussian"  # gaussian N(0, 1) | uniform U[-1, 1]
     output: str = "tanh"  # tanh with data in [-1, 1] | sigmoid with data in [0, 1]
@@ -33,7 +35,7 @@ class TrainGanParams:
     # first two halve the size, later ones keep 7x7). mlp: units per hidden layer.
     g_widths: tuple[int, ...] | None = None
     d_widths: tuple[int, ...] | None = None
-    d_norm: str | None = None  # batch | layer | none; None = batch, layer for wgan-gp (mlp has none)
+    d_norm: str | None = None  # batch | layer | none; None = batch, layer with a gradient penalty (mlp has none)
     spectral_norm: bool = False  # spectral normalisation of every D weight (Miyato et al. 2018)
     mlp_dropout: float = 0.4  # dropout after each hidden layer of the mlp discriminator
     # Generator updates: None = ``epochs`` of the level's real images, clipped to [min_steps,
@@ -62,7 +64,7 @@ class TrainGanParams:
     cutout: float = 0.25  # side of the erased square, as a share of the side (7 px of 28)
     augment_probability: float = 1.0  # each op is applied to each image with this probability
     batch_size: int = 64
-    dstep: int = 1  # discriminator updates per generator update (n_critic for wgan-gp)
+    dstep: int = 1  # discriminator updates per generator update (n_critic for WGAN-GP)
     lr_generator: float = 2e-4  # DCGAN paper's Adam settings
     lr_discriminator: float = 2e-4
     beta1: float = 0.5
@@ -72,11 +74,13 @@ class TrainGanParams:
     noisy_labels: bool = False  # draw D's targets per image from noisy_real / noisy_fake instead
     noisy_real: tuple[float, ...] = (0.7, 1.2)  # [low, high] of the real targets (Chintala et al., "ganhacks")
     noisy_fake: tuple[float, ...] = (0.0, 0.3)  # [low, high] of the fake targets
-    class_weight: float = 1.0  # acgan: weight of the auxiliary class loss, for D and G
-    # acgan: D learns the class of fakes too (Odena et al. 2017); false = of real images only, so D's
-    # class head stays a classifier of real digits and cannot agree with G on a permuted labelling.
+    # > 0: AC-GAN (Odena et al. 2017): D sees the image alone and also predicts its class, with this
+    # weight on the class loss for D and G; 0 = a conditional D that sees the label as a channel.
+    class_weight: float = 0.0
+    # With class_weight > 0: D learns the class of fakes too (Odena et al.); false = of real images only,
+    # so D's class head stays a classifier of real images and cannot agree with G on a permuted labelling.
     class_loss_on_fakes: bool = True
-    gp_weight: float = 10.0  # wgan-gp: weight of the gradient penalty (Gulrajani et al. 2017)
+    gp_weight: float = 0.0  # > 0: a gradient penalty of this weight on D (Gulrajani et al. 2017; WGAN-GP with wasserstein)
     ema: float = 0.0  # decay of a moving average of G's weights, sampled instead of G; 0 = off, 0.999 typical
     log_every: int = 100  # steps per logged interval of losses and D outputs
     checkpoint_every: int = 500  # steps between saves of the whole training state; a killed run resumes
@@ -103,7 +107,8 @@ class TrainGanParams:
         require(0 < self.translation <= 0.5, "translation", "a share of the side in (0, 0.5]")
         require(0 < self.cutout <= 0.5, "cutout", "a share of the side in (0, 0.5]")
         require(0 < self.augment_probability <= 1, "augment_probability", "a probability in (0, 1]")
-        require(self.arch in ARCHS, "arch", f"one of {', '.join(ARCHS)}")
+        require(self.arch in ARCHS, "arch", f"one of {', '.join(ARCHS)} (AC-GAN is class_weight > 0; "
+                "WGAN-GP is loss: wasserstein with gp_weight > 0)")
         require(self.latent in ("gaussian", "uniform"), "latent", "gaussian or uniform")
         require(self.output in ("tanh", "sigmoid"), "output", "tanh or sigmoid")
         for key in ("g_widths", "d_widths"):
@@ -133,20 +138,15 @@ class TrainGanParams:
         self._refuse_nonsense()
 
     def _refuse_nonsense(self) -> None:
-        """Combinations that train but mean nothing: refused with the reason."""
-        wgan = self.arch == "wgan-gp"
-        require(not wgan or self.loss == "wasserstein", "loss",
-                "wasserstein for arch wgan-gp (a sigmoid or hinge loss throws away the critic's scale)")
-        require(wgan or self.loss != "wasserstein", "loss",
-                "not wasserstein unless arch is wgan-gp (without the gradient penalty the critic is not Lipschitz)")
-        require(not wgan or self.d_norm != "batch", "d_norm",
-                "layer or none for wgan-gp (the gradient penalty is per image; BatchNorm mixes the images of a batch)")
-        require(not wgan or self.gp_weight > 0, "gp_weight",
-                "a number > 0 for wgan-gp (without the penalty the critic is not Lipschitz)")
-        require(self.arch != "acgan" or self.class_weight > 0, "class_weight",
-                "a number > 0 for acgan (without the class loss its generator gets no class signal)")
+        """Combinations that conflict: refused with the reason."""
+        require(self.loss != "wasserstein" or self.gp_weight > 0, "gp_weight",
+                "a number > 0 with loss wasserstein (without the gradient penalty the critic is not Lipschitz)")
+        require(self.gp_weight == 0 or self.d_norm != "batch", "d_norm",
+                "layer or none with a gradient penalty (it is per image; BatchNorm mixes the images of a batch)")
         require(self.arch != "mlp" or self.d_norm in (None, "none"), "d_norm",
                 "None or none for arch mlp (its discriminator has no normalisation layers)")
+        require(self.arch != "mlp" or self.class_weight == 0, "class_weight",
+                "0 for arch mlp (its discriminator has no class head; AC-GAN needs arch dcgan)")
         softened = self.real_label < 1 or self.noisy_labels
         require(self.loss in SIGMOID_LOSSES or not softened, "loss",
                 f"one of {', '.join(SIGMOID_LOSSES)} with label smoothing or noisy labels (a {self.loss} loss has no"
@@ -172,7 +172,12 @@ class TrainGanParams:
     def norm(self) -> str:
         if self.arch == "mlp":
             return "none"
-        return self.d_norm or ("layer" if self.arch == "wgan-gp" else "batch")
+        return self.d_norm or ("layer" if self.gp_weight > 0 else "batch")
+
+    @property
+    def auxiliary(self) -> bool:
+        """AC-GAN: D predicts the class instead of seeing it."""
+        return self.class_weight > 0
 
 
 @dataclass(frozen=True)

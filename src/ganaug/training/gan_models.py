@@ -15,8 +15,10 @@ from ganaug.gan_params import TrainGanParams
 from ganaug.models import ConditionalDiscriminator, ConditionalGenerator, MlpDiscriminator, MlpGenerator
 from ganaug.description import MNIST_SHAPE, ModelShape
 
-GENERATORS = {"dcgan": ConditionalGenerator, "acgan": ConditionalGenerator, "wgan-gp": ConditionalGenerator,
-              "mlp": MlpGenerator}
+# Keyed by backbone. Generators saved before the objective terms had keys of their own name acgan and
+# wgan-gp, both on the dcgan body: they still load.
+GENERATORS = {"dcgan": ConditionalGenerator, "mlp": MlpGenerator, "acgan": ConditionalGenerator,
+              "wgan-gp": ConditionalGenerator}
 
 
 def generator_config(params: TrainGanParams, shape: ModelShape = MNIST_SHAPE) -> dict:
@@ -47,7 +49,7 @@ def build_discriminator(params: TrainGanParams, shape: ModelShape = MNIST_SHAPE)
     widths, image = params.widths("discriminator"), {"channels": shape.channels, "size": shape.size}
     if params.arch == "mlp":
         return MlpDiscriminator(widths, shape.n_classes, params.mlp_dropout, params.spectral_norm, **image)
-    return ConditionalDiscriminator(widths, shape.n_classes, params.norm(), auxiliary=params.arch == "acgan",
+    return ConditionalDiscriminator(widths, shape.n_classes, params.norm(), auxiliary=params.auxiliary,
                                     spectral=params.spectral_norm, **image)
 
 

@@ -34,7 +34,7 @@ def objective(params: TrainGanParams) -> Objective:
         noisy=(params.noisy_real, params.noisy_fake) if params.noisy_labels else None,
         class_weight=params.class_weight,
         class_loss_on_fakes=params.class_loss_on_fakes,
-        gp_weight=params.gp_weight if params.arch == "wgan-gp" else 0.0,
+        gp_weight=params.gp_weight,
         augment=DiffAugment(params.diffaugment, params.translation, params.cutout, params.augment_probability,
                             background=0.0 if params.output == "sigmoid" else -1.0) if params.diffaugment else None,
     )

@@ -1,0 +1,66 @@
+"""Your own images: a tiny folder of RGB PNGs through the real dvc.yaml, every stage, report included.
+
+The same project a user has (``examples/run.make_project``): the pipeline's dvc.yaml and src/,
+a params file naming ``dataset: folder``. Three classes of coloured squares, 16 x 16 after
+resizing, a test tree of their own; two levels, one of them the whole set.
+"""
+import json
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from examples import run
+from tests.test_pipeline_tiny import TINY_PARAMS
+
+pytestmark = pytest.mark.slow
+
+COLOURS = {"blue": (40, 60, 220), "green": (40, 200, 60), "red": (220, 40, 40)}
+
+
+def image_tree(root, per_class: int, seed: int):
+    """Per class a folder of 20 x 20 RGB PNGs: noise with a square of the class's colour somewhere."""
+    rng = np.random.default_rng(seed)
+    for name, colour in COLOURS.items():
+        (root / name).mkdir(parents=True)
+        for i in range(per_class):
+            pixels = rng.integers(0, 60, (20, 20, 3), dtype=np.uint8)
+            top, left = rng.integers(0, 10, 2)
+            pixels[top:top + 10, left:left + 10] = colour
+            Image.fromarray(pixels).save(root / name / f"{i:03d}.png")
+    return root
+
+
+def folder_params(train, test) -> dict:
+    """The repository's params.yaml (DVC wants every section a stage tracks) with the tiny settings over it."""
+    levels = [30, 90]  # 10 per class, and all 90 training images
+    defaults = yaml.safe_load((run.ROOT / "params.yaml").read_text())
+    tiny = {key: {**defaults[key], **value} if isinstance(value, dict) and key != "variants" else value
+            for key, value in TINY_PARAMS.items()}
+    return {**defaults, **tiny, "scarcity": 30,
+            "dataset": {"name": "folder", "path": str(train), "test_path": str(test), "size": 16},
+            "prepare": {**defaults["prepare"], "levels": levels}, "curve": {"levels": levels, "seeds": 2},
+            "train_gan": {**tiny["train_gan"], "seeds": {30: 2, 90: 1}},
+            "grid": {**tiny["grid"], "seeds": {30: 2, 90: 2}, "leaky_level": 90},
+            "compare": {**tiny["compare"], "level": 30},
+            "evaluate": {**defaults["evaluate"], "samples": 30, "k": 3}}
+
+
+def test_a_folder_of_rgb_images_runs_the_whole_pipeline(tmp_path):
+    train, test = image_tree(tmp_path / "train", 30, seed=0), image_tree(tmp_path / "test", 10, seed=1)
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump(folder_params(train, test)))
+    work = run.make_project(params, tmp_path / "project")
+    run.sh("dvc", "repro", cwd=work)
+
+    description = json.loads((work / "reports/dataset.json").read_text())
+    assert (description["classes"], description["channels"], description["height"]) == (["blue", "green", "red"], 3, 16)
+    assert description["train_counts"] == [30, 30, 30] and description["test_count"] == 30
+    fakes = np.load(work / "data/levels/30/fakes.npz")
+    assert fakes["images"].shape[1:] == (16, 16, 3) and set(np.unique(fakes["labels"])) <= {0, 1, 2}
+    reference = json.loads((work / "reports/reference.json").read_text())
+    assert reference["test_accuracy"] > 0.9, "coloured squares are easy: the reference must learn them"
+    table = (work / "reports/accuracy_table.md").read_text()
+    assert "30" in table and "90" in table
+    assert (work / "reports/levels/30/samples.png").read_bytes()[:4] == b"\x89PNG"
