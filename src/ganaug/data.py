@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ganaug.description import ARRAY_KEYS, sha256_of
 from ganaug.io import ArtifactError, load_npz
 from ganaug.params import ParamsError
 
 log = logging.getLogger(__name__)
 
-ARRAY_KEYS = ("x_train", "y_train", "x_test", "y_test")
 MNIST_CLASSES = tuple(str(digit) for digit in range(10))
 MNIST_SIDE = 28
 # sha256 of each array's raw C-order bytes (uint8 images (N, 28, 28), uint8 labels (N,)).
@@ -51,10 +51,6 @@ class SourceUnavailable(Exception):
 
 class DataIntegrityError(RuntimeError):
     """A source provided MNIST whose bytes differ from the known digests."""
-
-
-def sha256_of(array: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
 
 
 def verify(arrays: Arrays, source: str) -> Arrays:

@@ -32,6 +32,13 @@ class ModelShape(NamedTuple):
         return (self.size, self.size) if self.channels == 1 else (self.size, self.size, self.channels)
 
 
+ARRAY_KEYS = ("x_train", "y_train", "x_test", "y_test")  # of every prepared dataset, MNIST's included
+
+
+def sha256_of(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
 MNIST_SHAPE = ModelShape(10, 1, 28)  # the models' defaults: the dataset the project began with
 
 
@@ -71,13 +78,6 @@ class Description:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
-
-
-def sha256_of(array: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
-
-
-ARRAY_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
 def describe(name: str, arrays: dict[str, np.ndarray], classes: tuple[str, ...]) -> Description:

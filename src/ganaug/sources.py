@@ -17,7 +17,8 @@ import numpy as np
 from PIL import Image
 
 from ganaug import data
-from ganaug.data import ARRAY_KEYS, SourceUnavailable, download_torchvision
+from ganaug.data import SourceUnavailable, download_torchvision
+from ganaug.description import ARRAY_KEYS
 from ganaug.io import ArtifactError
 from ganaug.progress import progress
 from ganaug.strict import ParamsError
@@ -48,6 +49,11 @@ def resize(images: np.ndarray, size: int) -> np.ndarray:
     # PIL's BILINEAR widens its filter when shrinking, so downscaling is antialiased.
     out = np.stack([np.asarray(Image.fromarray(f).resize((size, size), Image.BILINEAR)) for f in frames])
     return out[..., None] if squeeze else out
+
+
+def resize_images(arrays: dict[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
+    """The arrays with their images (x_train, x_test) resized, labels as they are."""
+    return {key: resize(value, size) if key.startswith("x_") else value for key, value in arrays.items()}
 
 
 def stratified_holdout(labels: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -248,7 +254,7 @@ def from_torchvision_dataset(
         raw = download_torchvision(base, timeout, mirrors, resources)
     except SourceUnavailable as error:
         raise SourceUnavailable(f"{name}: {error}") from None
-    arrays = {key: resize(value, size) if key.startswith("x_") else value for key, value in raw.items()}
+    arrays = resize_images(raw, size)
     return arrays, tuple(base.classes)
 
 
@@ -261,21 +267,21 @@ def read_mnist(params, existing: Path) -> Source:
     switching datasets fetches again rather than refusing the file.
     """
     size = params.dataset.size
-    reuse = size == data.MNIST_SIDE and _described_as(existing) in (None, "mnist")
+    reuse = size == data.MNIST_SIDE and _described_as(existing) in (None, ("mnist", data.MNIST_SIDE))
     arrays, _ = data.obtain_mnist(existing if reuse else None, params.prepare.download_timeout, params.prepare.mirrors)
     if size != data.MNIST_SIDE:
-        arrays = {key: resize(value, size) if key.startswith("x_") else value for key, value in arrays.items()}
+        arrays = resize_images(arrays, size)
     return arrays, data.MNIST_CLASSES
 
 
-def _described_as(path: Path) -> str | None:
-    """The dataset name in a prepared file's description; None for a file without one (a copy placed by hand)."""
+def _described_as(path: Path) -> tuple[str, int] | None:
+    """(dataset name, side) in a prepared file's description; None for a file without one (a copy placed by hand)."""
     try:
         with np.load(path, allow_pickle=False) as archive:
             if "description" not in archive.files:
                 return None
             description = json.loads(str(archive["description"]))
-            return f"{description['name']}@{description['height']}" if description["height"] != data.MNIST_SIDE else description["name"]
+            return description["name"], description["height"]
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
         return None  # missing or unreadable: verified_copy says which
 
