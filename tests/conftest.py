@@ -1,6 +1,7 @@
 """Shared fixtures: tiny synthetic digits, so unit tests never need real MNIST."""
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.server
@@ -47,24 +48,34 @@ def _idx(array: np.ndarray) -> bytes:
     return gzip.compress(struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes())
 
 
-@pytest.fixture
-def mirror(tmp_path):
-    """A local HTTP mirror of tiny IDX files (the file names of torchvision's MNIST-like sets), the resources list with their md5, the arrays."""
-    rng = np.random.default_rng(0)
-    files = {
-        "train-images-idx3-ubyte.gz": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
-        "train-labels-idx1-ubyte.gz": np.array([0, 1, 2, 9], np.uint8),
-        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (2, 28, 28), dtype=np.uint8),
-        "t10k-labels-idx1-ubyte.gz": np.array([4, 5], np.uint8),
-    }
+IDX_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+             "t10k-labels-idx1-ubyte.gz")  # the file names of torchvision's MNIST-like sets
+
+
+@contextlib.contextmanager
+def idx_mirror(folder, x_train, y_train, x_test, y_test):
+    """A local HTTP mirror of the four arrays as IDX files: (its URL, the resources list with their md5)."""
+    folder.mkdir(parents=True, exist_ok=True)
     resources = []
-    for name, array in files.items():
+    for name, array in zip(IDX_NAMES, (x_train, y_train, x_test, y_test)):
         payload = _idx(array)
-        (tmp_path / name).write_bytes(payload)
+        (folder / name).write_bytes(payload)
         resources.append((name, hashlib.md5(payload).hexdigest()))
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", resources, files
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", resources
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    """A mirror of tiny IDX files: its URL, the resources list with their md5, the arrays by file name."""
+    rng = np.random.default_rng(0)
+    arrays = (rng.integers(0, 256, (4, 28, 28), dtype=np.uint8), np.array([0, 1, 2, 9], np.uint8),
+              rng.integers(0, 256, (2, 28, 28), dtype=np.uint8), np.array([4, 5], np.uint8))
+    with idx_mirror(tmp_path, *arrays) as (url, resources):
+        yield url, resources, dict(zip(IDX_NAMES, arrays))

@@ -6,6 +6,7 @@ import pytest
 
 from ganaug.data import stratified_subsets
 from ganaug.params import ParamsError, parse_params
+from ganaug.stage_files import Curve
 from ganaug.stages import curve
 
 
@@ -22,7 +23,7 @@ def test_each_level_and_seed_is_a_row_of_the_curve(tiny_mnist, tmp_path, monkeyp
         return train_lenets(pool, rows, seeds, steps, recipe, n_classes, desc)
 
     monkeypatch.setattr(curve, "train_lenets", spy)
-    curve.run(params, mnist, tmp_path / "curve.csv", tmp_path / "curve.png")
+    curve.run(params, Curve(data=mnist, table=tmp_path / "curve.csv", figure=tmp_path / "curve.png"))
     with open(tmp_path / "curve.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["level"], r["seed"], r["steps"]) for r in rows] == [("100", "0", "20"), ("100", "1", "20"),

@@ -9,6 +9,7 @@ from ganaug.description import load_description
 from ganaug.io import save_npz
 from ganaug.params import ParamsError, parse_params
 from ganaug.registry import READERS, reader
+from ganaug.stage_files import Fetch, Prepare
 from ganaug.stages import fetch, prepare
 
 DIGITS = {"dataset": {"name": "digits", "size": 16}, "prepare": {"levels": [100, 500]}, "scarcity": 100,
@@ -22,34 +23,34 @@ def test_every_registered_reader_can_be_found():
 
 def test_fetch_describes_the_digits_and_keeps_an_unchanged_file(tmp_path):
     data, description = tmp_path / "dataset.npz", tmp_path / "dataset.json"
-    fetch.run(parse_params(DIGITS), data, description)
+    fetch.run(parse_params(DIGITS), Fetch(data=data, description=description))
     described = json.loads(description.read_text())
     assert (described["name"], described["channels"], described["height"], described["width"]) == ("digits", 1, 16, 16)
     assert sum(described["train_counts"]) == 1438 and described["test_count"] == 359
     assert load_description(data).sha256 == described["sha256"]
     before = data.stat().st_mtime_ns
-    fetch.run(parse_params(DIGITS), data, description)
+    fetch.run(parse_params(DIGITS), Fetch(data=data, description=description))
     assert data.stat().st_mtime_ns == before, "the same data: the file is kept, nothing downstream reruns"
 
 
 def test_prepare_refuses_arrays_changed_after_fetch(tmp_path):
     data = tmp_path / "dataset.npz"
-    fetch.run(parse_params(DIGITS), data, tmp_path / "dataset.json")
+    fetch.run(parse_params(DIGITS), Fetch(data=data, description=tmp_path / "dataset.json"))
     with np.load(data) as archive:
         arrays = dict(archive)
     arrays["y_train"] = np.roll(arrays["y_train"], 1)
     save_npz(data, **arrays)
     with pytest.raises(DataIntegrityError, match="dataset.npz: y_train has sha256 .* not what fetch recorded"):
-        prepare.run(parse_params(DIGITS), 100, data, tmp_path / "subset.npz")
+        prepare.run(parse_params(DIGITS), 100, Prepare(data=data, subsets=tmp_path / "subset.npz"))
 
 
 def test_a_level_the_data_cannot_give_is_named(tmp_path):
     data = tmp_path / "dataset.npz"
     params = parse_params({**DIGITS, "prepare": {"levels": [100, 2000]}, "curve": {"levels": [100, 2000]},
                            "grid": {"seeds": {100: 2, 2000: 2}, "leaky_level": 2000}})
-    fetch.run(params, data, tmp_path / "dataset.json")
+    fetch.run(params, Fetch(data=data, description=tmp_path / "dataset.json"))
     with pytest.raises(ParamsError, match="level 2000 is more than the 1438 training images of digits"):
-        prepare.run(params, 2000, data, tmp_path / "subset.npz")
+        prepare.run(params, 2000, Prepare(data=data, subsets=tmp_path / "subset.npz"))
 
 
 def test_a_users_npz_with_class_names_is_prepared(tmp_path):
@@ -63,9 +64,9 @@ def test_a_users_npz_with_class_names_is_prepared(tmp_path):
                            "grid": {"seeds": {30: 2, 60: 2}, "leaky_level": 60}, "train_gan": {"seeds": {30: 1}},
                            "compare": {"level": 30}})
     data = tmp_path / "dataset.npz"
-    description = fetch.run(params, data, tmp_path / "dataset.json")
+    description = fetch.run(params, Fetch(data=data, description=tmp_path / "dataset.json"))
     assert description.classes == ("ant", "bee", "cow") and description.model_shape == (3, 3, 16)
-    prepare.run(params, 30, data, tmp_path / "subset.npz")
+    prepare.run(params, 30, Prepare(data=data, subsets=tmp_path / "subset.npz"))
     assert np.bincount(np.load(data)["y_train"][np.load(tmp_path / "subset.npz")["30"]]).tolist() == [10, 10, 10]
 
 
@@ -73,7 +74,7 @@ def test_switching_to_mnist_does_not_verify_another_datasets_file_as_mnist(tmp_p
     from ganaug import sources
 
     data = tmp_path / "dataset.npz"
-    fetch.run(parse_params(DIGITS), data, tmp_path / "dataset.json")
+    fetch.run(parse_params(DIGITS), Fetch(data=data, description=tmp_path / "dataset.json"))
     seen = []
 
     def obtain(existing, *args):  # stands in for the download: what matters is the copy it is offered

@@ -11,6 +11,7 @@ from ganaug import datasets, io
 from ganaug.datasets import to_labelled
 from ganaug.models import LeNet5
 from ganaug.params import parse_params
+from ganaug.stage_files import TrainGan
 from ganaug.stages import train_gan as train_gan_stage
 from ganaug.training import gan
 from ganaug.training.gan import train_gan
@@ -138,8 +139,9 @@ def test_the_stage_never_reads_the_test_set_or_the_reference(tiny_mnist, tmp_pat
     for name in ("load_test_set", "load_full_train"):
         monkeypatch.setattr(datasets, name, forbidden)
     out = tmp_path / "out"
-    train_gan_stage.run(params, 100, mnist, subsets, tmp_path / "judge.pt", out / "generators.pt", out / "curves",
-                        out / "health.json", out / "scratch")
+    files = TrainGan(data=mnist, subsets=subsets, judge=tmp_path / "judge.pt", generators=out / "generators.pt",
+                     curves=out / "curves", health=out / "health.json", checkpoints=out / "scratch")
+    train_gan_stage.run(params, 100, files)
     assert set(read_keys) == {"100", "x_train", "y_train"}  # the level's indices, then its rows of the training set
     assert read_checkpoints == [str(tmp_path / "judge.pt")]
     health = json.loads((out / "health.json").read_text())

@@ -12,7 +12,7 @@ import yaml
 from PIL import Image
 
 from examples import run
-from tests.test_pipeline_tiny import TINY_PARAMS
+from tests.test_pipeline_tiny import pipeline_params
 
 pytestmark = pytest.mark.slow
 
@@ -33,18 +33,13 @@ def image_tree(root, per_class: int, seed: int):
 
 
 def folder_params(train, test) -> dict:
-    """The repository's params.yaml (DVC wants every section a stage tracks) with the tiny settings over it."""
     levels = [30, 90]  # 10 per class, and all 90 training images
-    defaults = yaml.safe_load((run.ROOT / "params.yaml").read_text())
-    tiny = {key: {**defaults[key], **value} if isinstance(value, dict) and key != "variants" else value
-            for key, value in TINY_PARAMS.items()}
-    return {**defaults, **tiny, "scarcity": 30,
-            "dataset": {"name": "folder", "path": str(train), "test_path": str(test), "size": 16},
-            "prepare": {**defaults["prepare"], "levels": levels}, "curve": {"levels": levels, "seeds": 2},
+    tiny = pipeline_params({"name": "folder", "path": str(train), "test_path": str(test), "size": 16})
+    return {**tiny, "scarcity": 30, "prepare": {**tiny["prepare"], "levels": levels}, "curve": {"levels": levels, "seeds": 2},
             "train_gan": {**tiny["train_gan"], "seeds": {30: 2, 90: 1}},
             "grid": {**tiny["grid"], "seeds": {30: 2, 90: 2}, "leaky_level": 90},
             "compare": {**tiny["compare"], "level": 30},
-            "evaluate": {**defaults["evaluate"], "samples": 30, "k": 3}}
+            "evaluate": {**tiny["evaluate"], "samples": 30, "k": 3}}
 
 
 def test_a_folder_of_rgb_images_runs_the_whole_pipeline(tmp_path):

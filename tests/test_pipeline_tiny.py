@@ -1,16 +1,16 @@
-"""The whole pipeline after prepare, through the CLI, on tiny synthetic digits in tmp_path."""
+"""The whole pipeline, every stage of the real dvc.yaml and compare/dvc.yaml, on tiny synthetic digits (a user's npz)."""
 import csv
-import dataclasses
 import json
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from ganaug.cli import main
-from ganaug.description import load_description
 from ganaug.live import read_curves
+from tests.conftest import idx_mirror, synthetic_digits
+from tests.dvc_stages import PATHS, ROOT, make_project, run_stages
 
 TINY_PARAMS = {
     "scarcity": 100,
@@ -42,87 +42,46 @@ TINY_PARAMS = {
 }
 
 
-def invoke(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result
+def pipeline_params(dataset: dict, **sections) -> dict:
+    """The repository's params.yaml (DVC wants every section a stage tracks) with TINY_PARAMS, then ``sections``, over it."""
+    defaults = yaml.safe_load((ROOT / "params.yaml").read_text())
+    tiny = {key: {**defaults[key], **value} if isinstance(value, dict) and key != "variants" else value
+            for key, value in TINY_PARAMS.items()}
+    return {**defaults, **tiny, "dataset": dataset, **sections}
 
 
-def run_tiny_pipeline(tmp_path, mnist, subsets):
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    params = tmp_path / "params.yaml"
-    params.write_text(yaml.safe_dump(TINY_PARAMS))
-    p = ("--params", params)
-    for level in (100, 200):
-        d = tmp_path / "levels" / str(level)
-        invoke("judge", *p, "--level", level, "--data", mnist, "--subsets", subsets,
-               "--judge", d / "judge.pt", "--metrics", d / "judge.json", "--curves", d / "judge_curves")
-        invoke("train_gan", *p, "--level", level, "--data", mnist, "--subsets", subsets, "--judge", d / "judge.pt",
-               "--generators", d / "generators.pt", "--curves", d / "gan_curves",
-               "--health", d / "gan_health.json", "--checkpoints", d / "scratch")
-        invoke("generate", *p, "--level", level, "--generators", d / "generators.pt", "--judge", d / "judge.pt",
-               "--fakes", d / "fakes.npz", "--summary", d / "generate.json", "--grid", d / "samples.png")
-        invoke("pca", *p, "--level", level, "--data", mnist, "--subsets", subsets, "--judge", d / "judge.pt",
-               "--fakes", d / "pca_fakes.npz", "--summary", d / "pca.json", "--grid", d / "pca_samples.png")
-    for level in (100, 200):
-        d = tmp_path / "levels" / str(level)
-        invoke("retrain", *p, "--level", level, "--data", mnist, "--subsets", subsets, "--fakes", d / "fakes.npz",
-               "--pca_fakes", d / "pca_fakes.npz", "--leaky_fakes", tmp_path / "levels/200/fakes.npz",
-               "--results", d / "results.csv")
-    invoke("reference", *p, "--data", mnist, "--reference", tmp_path / "reference.pt",
-           "--metrics", tmp_path / "reference.json", "--curves", tmp_path / "reference_curves")
-    for level in (100, 200):
-        d = tmp_path / "levels" / str(level)
-        invoke("evaluate", *p, "--level", level, "--data", mnist, "--subsets", subsets, "--fakes", d / "fakes.npz",
-               "--judge", d / "judge.pt", "--reference", tmp_path / "reference.pt", "--metrics", d / "quality.json",
-               "--per_class", d / "quality_per_class.csv", "--figures", tmp_path / "figures" / str(level))
-    invoke("curve", *p, "--data", mnist, "--table", tmp_path / "curve.csv", "--figure", tmp_path / "figures/curve.png")
-    invoke("experiment", *p, "--data", mnist, "--subsets", subsets,
-           "--fakes", tmp_path / "levels/100/fakes.npz", "--metrics", tmp_path / "metrics.json")
-    template = str(tmp_path / "levels/{level}")
-    description = tmp_path / "dataset.json"  # as fetch writes it beside the prepared file
-    description.write_text(json.dumps(dataclasses.asdict(load_description(mnist))))
-    invoke("report", *p, "--results", template + "/results.csv", "--summaries", template + "/generate.json",
-           "--pca_summaries", template + "/pca.json", "--judges", template + "/judge.json",
-           "--gan_curves", template + "/gan_curves",
-           "--gan_health", template + "/gan_health.json", "--grids", template + "/samples.png",
-           "--pca_grids", template + "/pca_samples.png", "--quality", template + "/quality.json",
-           "--quality_figures", str(tmp_path / "figures/{level}"), "--curve", tmp_path / "curve.csv", "--description", description,
-           "--table", tmp_path / "table.md",
-           "--table_csv", tmp_path / "table.csv", "--stats", tmp_path / "stats.csv",
-           "--accuracy_plot", tmp_path / "figures/accuracy.png",
-           "--exchange_plot", tmp_path / "figures/exchange.png", "--quality_csv", tmp_path / "quality.csv",
-           "--quality_plot", tmp_path / "figures/quality.png", "--gan_plot", tmp_path / "figures/gan.png",
-           "--machine", tmp_path / "machine.json")
+def tiny_npz(path: Path) -> Path:
+    """The synthetic digits as a user's .npz (600 train, 200 test images of 28 x 28)."""
+    x_train, y_train = synthetic_digits(600, seed=0)
+    x_test, y_test = synthetic_digits(200, seed=1)
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
 
 
-def run_tiny_comparison(tmp_path, mnist, subsets):
-    """compare/dvc.yaml's commands, after run_tiny_pipeline (it needs the level's judge)."""
-    p, c = ("--params", tmp_path / "params.yaml"), tmp_path / "compare"
-    for name in ("dcgan", "mlp"):
-        invoke("train_gan", *p, "--level", 100, "--config", name, "--data", mnist, "--subsets", subsets,
-               "--judge", tmp_path / "levels/100/judge.pt", "--generators", c / name / "generators.pt",
-               "--curves", c / name / "gan_curves",
-               "--health", c / name / "gan_health.json", "--checkpoints", c / name / "scratch")
-        invoke("generate", *p, "--level", 100, "--generators", c / name / "generators.pt",
-               "--judge", tmp_path / "levels/100/judge.pt", "--fakes", c / name / "fakes.npz",
-               "--summary", c / name / "generate.json", "--grid", c / name / "samples.png")
-        invoke("compare_lenet", *p, "--config", name, "--data", mnist, "--subsets", subsets,
-               "--fakes", c / name / "fakes.npz", "--results", c / name / "lenet.json")
-    invoke("compare_lenet", *p, "--data", mnist, "--subsets", subsets, "--results", c / "real_only.json")
-    template = str(c / "{config}")
-    invoke("compare_table", *p, "--health", template + "/gan_health.json", "--summaries", template + "/generate.json",
-           "--results", template + "/lenet.json", "--grids", template + "/samples.png",
-           "--real_results", c / "real_only.json", "--table", tmp_path / "comparison.md",
-           "--table_csv", tmp_path / "comparison.csv")
+def run_tiny_pipeline(work: Path) -> Path:
+    """Every stage of dvc.yaml and compare/dvc.yaml on the tiny npz, in a project at ``work``."""
+    work.mkdir(parents=True)
+    data = tiny_npz(work / "tiny.npz")
+    make_project(work, pipeline_params({"name": "npz", "path": str(data)}))
+    ran = run_stages(work)
+    assert {"validate", "fetch", "prepare@100", "train_gan@200", "report", "gan@mlp", "table"} <= set(ran)
+    return work
 
 
-def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
-    mnist, subsets = tiny_mnist
-    run_tiny_pipeline(tmp_path, mnist, subsets)
+def at(work: Path, key: str, *parts) -> Path:
+    """A pipeline file under ``work``, by its name in paths.yaml."""
+    return work.joinpath(PATHS[key], *map(str, parts))
 
-    with open(tmp_path / "table.csv") as handle:
-        rows = list(csv.DictReader(handle))
+
+def csv_rows(path: Path) -> list[dict]:
+    with open(path) as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_tiny_pipeline_end_to_end(tmp_path):
+    work = run_tiny_pipeline(tmp_path / "project")
+    level = partial(at, work, "levels_reports")
+    rows = csv_rows(at(work, "table_csv"))
     # per level: real_only, classical, 2 + 2 GAN ratios, gan_classical, pca and finetune at one ratio; 2 seeds each
     assert len(rows) == 2 * (1 + 1 + 2 + 2 + 1 + 1 + 1) * 2
     assert {r["variant"] for r in rows} == {"real_only", "classical", "gan", "gan_filtered", "gan_classical", "pca", "finetune"}
@@ -131,8 +90,7 @@ def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
     assert all(int(r["n_fake"]) == 200 for r in off)
     steps = {r["variant"]: int(r["steps"]) for r in rows}
     assert steps["finetune"] == round(0.25 * steps["real_only"])  # classifier.finetune_share
-    with open(tmp_path / "stats.csv") as handle:
-        stats = list(csv.DictReader(handle))
+    stats = csv_rows(at(work, "stats_csv"))
     assert len(stats) == 2 * 9 and all(float(s["ci_low"]) <= float(s["mean"]) <= float(s["ci_high"]) for s in stats)
     assert {s["gain"] == "" for s in stats if s["variant"] == "real_only"} == {True}
     assert {s["fakes_vs"] for s in stats if s["variant"] == "gan_classical"} == {"classical"}  # its counterpart
@@ -142,8 +100,8 @@ def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
     assert only["100"] == (1.0, "in") and only["200"][0] <= 1.0
     assert all(s["worth_range"] in ("in", "below", "above") for s in stats)
 
-    assert not list((tmp_path / "levels/100/scratch").iterdir())  # scratch, emptied once the outputs are written
-    fakes = np.load(tmp_path / "levels/100/fakes.npz")
+    assert not list(at(work, "scratch", 100).iterdir())  # scratch, emptied once the outputs are written
+    fakes = np.load(at(work, "levels_data", 100, "fakes.npz"))
     assert set(np.unique(fakes["gan_seeds"])) == {0, 1}  # train_gan.seeds: 2 GANs at 100
     for seed in (0, 1):  # each GAN serves its own class-balanced fakes
         assert (np.bincount(fakes["labels"][fakes["gan_seeds"] == seed], minlength=10) >= 10).all()
@@ -152,56 +110,75 @@ def test_tiny_pipeline_end_to_end(tmp_path, tiny_mnist):
     assert fakes["images"].dtype == np.uint8 and fakes["images"].shape[1:] == (28, 28)
     assert np.array_equal(fakes["accepted"], fakes["scores"] >= 0.2)
 
-    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    metrics = json.loads(at(work, "headline").read_text())
     assert metrics["scarcity"] == 100 and metrics["seeds"] == 2
     assert metrics["gain"] == round(metrics["accuracy"] - metrics["real_only_accuracy"], 4)
-    quality = json.loads((tmp_path / "levels/200/quality.json").read_text())
+    quality = json.loads(level(200, "quality.json").read_text())
     assert quality["samples"] == 200 and 0 <= quality["precision"] <= 1 and quality["fid"] >= 0
     for name in ("best_worst", "rejected", "per_class", "confidence"):
-        assert (tmp_path / "figures/200" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
-    table = (tmp_path / "table.md").read_text()
+        assert at(work, "level_figures", 200, f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+    table = at(work, "table").read_text()
     assert "## Generator quality per level" in table
     assert "### 200 real images" in table and "## Findings" in table and "| real images | real only | classical |" in table
-    pca = np.load(tmp_path / "levels/100/pca_fakes.npz")
+    assert "200 real test images of npz" in table  # the dataset, from fetch's description
+    pca = np.load(at(work, "levels_data", 100, "pca_fakes.npz"))
     assert pca["images"].dtype == np.uint8 and np.array_equal(pca["accepted"], pca["scores"] >= 0.2)
     assert table.startswith("# Does GAN data help a small-data LeNet-5?\n\n## The answer, in real images")
-    with open(tmp_path / "quality.csv") as handle:  # one point per GAN and ratio of the headline (gan_filtered)
-        points = list(csv.DictReader(handle))
+    points = csv_rows(at(work, "quality_csv"))  # one point per GAN and ratio of the headline (gan_filtered)
     assert {(p["level"], p["gan_seed"], p["ratio"]) for p in points} == {("100", "0", "0.5"), ("100", "1", "0.5"),
         ("100", "0", "1.0"), ("100", "1", "1.0"), ("200", "0", "0.5"), ("200", "0", "1.0")}
     assert "## How good must the generator be?" in table
-    for png in ("figures/accuracy.png", "figures/exchange.png", "figures/quality.png", "figures/curve.png", "figures/gan.png", "levels/100/samples.png", "levels/100/pca_samples.png"):
-        assert (tmp_path / png).read_bytes()[:4] == b"\x89PNG"
-    gan_health = json.loads((tmp_path / "levels/100/gan_health.json").read_text())
+    pngs = [at(work, key) for key in ("accuracy_plot", "exchange_plot", "quality_plot", "curve_figure", "gan_plot")]
+    for png in pngs + [level(100, "samples.png"), level(100, "pca_samples.png")]:
+        assert png.read_bytes()[:4] == b"\x89PNG"
+    gan_health = json.loads(level(100, "gan_health.json").read_text())
     assert gan_health["arch"] == "dcgan" and gan_health["gan_seeds"] == 2 and gan_health["train_seconds"] > 0
     for seed_health in gan_health["per_seed"]:
         assert len(seed_health["diversity"]) == 10 and seed_health["chosen"]["step"] in (10, 20)
-    curves = read_curves(tmp_path / "levels/100/gan_curves", "test")  # DVCLive: a curve per GAN seed and name
+    curves = read_curves(level(100, "gan_curves"), "test")  # DVCLive: a curve per GAN seed and name
     assert sorted(curves) == ["seed0", "seed1"] and [s for s, _ in curves["seed1"]["fid"]] == [10, 20]
-    (judge_loss,) = read_curves(tmp_path / "levels/100/judge_curves", "test")[""].values()
+    (judge_loss,) = read_curves(level(100, "judge_curves"), "test")[""].values()
     assert [s for s, _ in judge_loss] == [30]  # 30 steps: the last step only (a point every 50)
     assert [s for s, _ in curves["seed0"]["g_loss"]] == [5, 10, 15, 20]
-    assert quality["gan_seeds"] == 1 and json.loads((tmp_path / "levels/100/quality.json").read_text())["gan_seeds"] == 2
+    assert quality["gan_seeds"] == 1 and json.loads(level(100, "quality.json").read_text())["gan_seeds"] == 2
 
-    run_tiny_comparison(tmp_path, mnist, subsets)
-    with open(tmp_path / "comparison.csv") as handle:
-        compared = {r["config"]: r for r in csv.DictReader(handle)}
+    # compare/dvc.yaml: the configurations at compare.level, from the main pipeline's judge
+    compared = {r["config"]: r for r in csv_rows(at(work, "compare_csv"))}
     assert set(compared) == {"dcgan", "mlp"} and compared["mlp"]["arch"] == "mlp"
     assert compared["mlp"]["settings"].startswith("arch=mlp") and 0 <= float(compared["dcgan"]["tarr"]) <= 1
-    real = json.loads((tmp_path / "compare/real_only.json").read_text())["accuracy"]
-    lenet = json.loads((tmp_path / "compare/dcgan/lenet.json").read_text())
+    real = json.loads(at(work, "compare_reports", "real_only.json").read_text())["accuracy"]
+    lenet = json.loads(at(work, "compare_reports", "dcgan", "lenet.json").read_text())
     assert lenet["n_fake"] == 50 and len(real) == 2
     gain = sum(lenet["accuracy"][s] - real[s] for s in real) / 2
     assert float(compared["dcgan"]["gain"]) == pytest.approx(gain, abs=1e-4)
-    table = (tmp_path / "comparison.md").read_text()
+    table = at(work, "compare_table").read_text()
     assert "| dcgan | dcgan | `(train_gan as is)` |" in table and "[grid](compare/mlp/samples.png)" in table
 
 
-def test_same_params_give_same_numbers(tmp_path, tiny_mnist):
-    mnist, subsets = tiny_mnist
-    run_tiny_pipeline(tmp_path / "a", mnist, subsets)
-    run_tiny_pipeline(tmp_path / "b", mnist, subsets)
-    for name in ("table.csv", "stats.csv", "metrics.json", "levels/100/generate.json", "levels/100/pca.json",
-                 "levels/200/gan_curves/plots/metrics/seed0/g_loss.tsv",
-                 "levels/200/gan_curves/metrics.json", "levels/100/quality.json"):
-        assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text(), name
+def test_same_params_give_same_numbers(tmp_path):
+    a, b = run_tiny_pipeline(tmp_path / "a"), run_tiny_pipeline(tmp_path / "b")
+    for key, *parts in (("table_csv",), ("stats_csv",), ("headline",), ("levels_reports", 100, "generate.json"),
+                        ("levels_reports", 100, "pca.json"),
+                        ("levels_reports", 200, "gan_curves/plots/metrics/seed0/g_loss.tsv"),
+                        ("levels_reports", 200, "gan_curves/metrics.json"), ("levels_reports", 100, "quality.json"),
+                        ("compare_csv",)):
+        assert at(a, key, *parts).read_text() == at(b, key, *parts).read_text(), (key, parts)
+
+
+def test_fashion_mnist_from_a_mirror_runs_the_whole_pipeline(tmp_path, monkeypatch):
+    """dataset: fashion-mnist, downloaded by torchvision from a mirror on 127.0.0.1 (tiny files, their md5)."""
+    import torchvision.datasets
+
+    work = tmp_path / "project"
+    work.mkdir()
+    arrays = (*synthetic_digits(600, seed=0), *synthetic_digits(200, seed=1))
+    with idx_mirror(tmp_path / "mirror", *arrays) as (url, md5s):
+        monkeypatch.setattr(torchvision.datasets.FashionMNIST, "resources", md5s)
+        params = pipeline_params({"name": "fashion-mnist"})
+        params["prepare"]["mirrors"] = [url]
+        run_stages(make_project(work, params))
+    description = json.loads(at(work, "description").read_text())
+    assert description["name"] == "fashion-mnist" and description["classes"][0] == "T-shirt/top"
+    assert description["train_counts"] == np.bincount(arrays[1]).tolist() and description["test_count"] == 200
+    assert len(csv_rows(at(work, "table_csv"))) == 2 * 9 * 2  # both levels, every cell, 2 seeds
+    assert "200 real test images of fashion-mnist" in at(work, "table").read_text()

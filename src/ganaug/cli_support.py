@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 from collections.abc import Iterator
@@ -29,6 +30,25 @@ params_option = click.option(
     show_default=True, help="Params file to validate and read.",
 )
 level_option = click.option("--level", type=int, required=True, help="Scarcity level: real training images.")
+
+
+def files_options(cls):
+    """One ``--<field>`` option per field of a stage's files (:mod:`ganaug.stage_files`), given to it as ``files``."""
+
+    def decorate(function):
+        fields = dataclasses.fields(cls)
+
+        @functools.wraps(function)
+        def wrapper(**kwargs):
+            return function(files=cls(**{f.name: kwargs.pop(f.name) for f in fields}), **kwargs)
+
+        for f in reversed(fields):
+            kind = click.STRING if f.metadata["template"] else click.Path(path_type=Path)
+            help = f.metadata["help"] + (f" With {f.metadata['template']}." if f.metadata["template"] else "")
+            wrapper = click.option(f"--{f.name}", f.name, type=kind, required=f.default is not None, help=help)(wrapper)
+        return wrapper
+
+    return decorate
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1]
 PLUMBING = frozenset({"ganaug.io", "ganaug.params", "ganaug.table_params", "ganaug.strict", "ganaug.progress",
                       "ganaug.cli", "ganaug.cli_support", "ganaug", "ganaug.stages", "ganaug.training",
-                      "ganaug.metrics", "ganaug.imports"})
+                      "ganaug.metrics", "ganaug.imports", "ganaug.stage_files"})
 
 
 def module_path(name: str) -> Path | None:

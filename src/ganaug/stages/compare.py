@@ -4,7 +4,7 @@
     ganaug compare_table --health 'reports/compare/{config}/gan_health.json' ... --table ...
 
 Each configuration of ``compare.configs`` is the train_gan section with a few keys changed.
-Its GAN trains on ``compare.level``'s real images only (``ganaug train_gan --config``), its
+Its GAN trains on ``compare.level``'s real images only (``ganaug compare_gan --config``), its
 fakes are made and judged by that level's judge (``ganaug generate``), and ``compare.seeds``
 LeNet-5s train on real + fakes at ``compare.ratio`` (``compare_lenet``). Real only trains with
 the same seeds, so each configuration's gain is paired seed by seed. ``compare_table`` only
@@ -17,6 +17,7 @@ import math
 import os
 from pathlib import Path
 
+from ganaug import stage_files
 from ganaug.datasets import load_fakes, load_level, load_test_set
 from ganaug.description import load_description
 from ganaug.io import atomic_path, load_json_with, save_csv, save_json
@@ -28,22 +29,21 @@ from ganaug.training.cells import Cell, train_cells
 MADE_BY = "dvc repro compare/dvc.yaml"
 
 
-def run_lenets(params: Params, config: str | None, data_path: Path, subsets_path: Path, fakes_path: Path | None,
-               results_path: Path) -> None:
+def run_lenets(params: Params, config: str | None, files: stage_files.CompareLenet) -> None:
     """LeNet-5s of one configuration (real + its fakes at compare.ratio), or of real only when ``config`` is None."""
     seed_everything(params.seed)
     settings, device = params.compare, resolve_device(params.device)
     level = settings.level
-    real = load_level(data_path, subsets_path, level, device)
-    test = load_test_set(data_path, device)
+    real = load_level(files.data, files.subsets, level, device)
+    test = load_test_set(files.data, device)
     name, ratio = (config, settings.ratio) if config else (REAL_ONLY, 0.0)
     variants = {config: VariantParams(fakes="gan", filter=settings.filter)} if config else {}
-    description = load_description(data_path)
-    sources = {"gan": load_fakes(fakes_path, description)} if config else {}
+    description = load_description(files.data)
+    sources = {"gan": load_fakes(files.fakes, description)} if config else {}
     cells = [Cell(name, ratio, seed) for seed in range(settings.seeds)]
     rows = train_cells(real, test, sources, variants, cells, params.classifier, params.augment,
                        desc=f"compare {name}", n_classes=description.n_classes)
-    save_json(results_path, {
+    save_json(files.results, {
         "config": name, "level": level, "ratio": ratio, "filter": settings.filter,
         "n_fake": rows[0]["n_fake"], "shortfall": rows[0]["shortfall"],
         "accuracy": {row["seed"]: row["accuracy"] for row in rows},
@@ -147,10 +147,10 @@ def reading(rows: list[dict], ratio: float) -> str:
     return said + (f"; fakes from {', '.join(hurt)} cost significant accuracy." if hurt else ".")
 
 
-def run_table(params: Params, templates: dict[str, str], real_results: Path, table_path: Path, csv_path: Path) -> None:
-    """``templates``: health, summaries, results, grids paths with ``{config}``."""
-    base = _accuracies(real_results, made_by=f"{MADE_BY} (lenet_real)")
+def run_table(params: Params, files: stage_files.CompareTable) -> None:
+    templates, table_path = stage_files.templates(files), files.table
+    base = _accuracies(files.real_results, made_by=f"{MADE_BY} (lenet_real)")
     rows = with_q_values([config_row(params, name, templates, base) for name in params.compare.configs])
-    save_csv(csv_path, rows)
+    save_csv(files.table_csv, rows)
     with atomic_path(table_path) as tmp:
         tmp.write_text(markdown(rows, base, params, table_path))

@@ -11,10 +11,10 @@ No GAN: these levels only serve the curve. The test set only tests.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import torch
 
+from ganaug import stage_files
 from ganaug.data import stratified_subsets
 from ganaug.datasets import load_full_train, load_test_set
 from ganaug.description import load_description
@@ -26,12 +26,12 @@ from ganaug.stats import summarise
 from ganaug.training.batched import accuracies, train_lenets
 
 
-def run(params: Params, data_path: Path, table_path: Path, figure_path: Path) -> None:
+def run(params: Params, files: stage_files.Curve) -> None:
     seed_everything(params.seed)
     device = resolve_device(params.device)
-    train, test = load_full_train(data_path, device), load_test_set(data_path, device)
+    train, test = load_full_train(files.data, device), load_test_set(files.data, device)
     subsets = stratified_subsets(train.labels.cpu().numpy(), params.curve.levels, params.seed)
-    seeds, n_classes = list(range(params.curve.seeds)), load_description(data_path).n_classes
+    seeds, n_classes = list(range(params.curve.seeds)), load_description(files.data).n_classes
     rows, points = [], []
     for level in sorted(params.curve.levels):
         images = torch.as_tensor(subsets[level], device=device)
@@ -41,5 +41,5 @@ def run(params: Params, data_path: Path, table_path: Path, figure_path: Path) ->
         rows += [{"level": level, "seed": s, "steps": steps, "accuracy": a} for s, a in zip(seeds, scores)]
         summary = summarise(scores)
         points.append((level, summary.mean, summary.half_width))
-    save_csv(table_path, rows)
-    plot_learning_curve(figure_path, points, len(seeds))
+    save_csv(files.table, rows)
+    plot_learning_curve(files.figure, points, len(seeds))

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from ganaug import stage_files
 from ganaug.data import per_class_counts
 from ganaug.datasets import Labelled, gan_count, load_fakes, load_level, load_test_set, take_per_class, to_labelled
 from ganaug.figures import plot_confidences, plot_per_class_quality, save_sample_grid
@@ -136,20 +137,17 @@ def across_seeds(per_seed: list[dict]) -> dict[str, float | None]:
     return summary
 
 
-def run(
-    params: Params, level: int, data_path: Path, subsets_path: Path, fakes_path: Path,
-    judge_path: Path, reference_path: Path, metrics_path: Path, per_class_path: Path, figures: Path,
-) -> None:
+def run(params: Params, level: int, files: stage_files.Evaluate) -> None:
     """Metrics per GAN seed, with their mean and spread; per-class rows and pictures of GAN seed 0."""
     seed_everything(params.seed)
     device = resolve_device(params.device)
     settings = params.evaluate
-    real, test = load_level(data_path, subsets_path, level, device), load_test_set(data_path, device)
-    description = load_description(data_path)
+    real, test = load_level(files.data, files.subsets, level, device), load_test_set(files.data, device)
+    description = load_description(files.data)
     k = description.n_classes
-    arrays = load_fakes(fakes_path, description)
-    judge = load_lenet(judge_path, f"dvc repro judge@{level}", device)
-    reference = load_lenet(reference_path, "dvc repro reference", device)
+    arrays = load_fakes(files.fakes, description)
+    judge = load_lenet(files.judge, f"dvc repro judge@{level}", device)
+    reference = load_lenet(files.reference, "dvc repro reference", device)
     n_gans = gan_count(arrays)
     of_seed = [{key: value[arrays["gan_seeds"] == g] for key, value in arrays.items()} for g in range(n_gans)]
     gans = [to_labelled(a["images"], a["labels"], device) for a in of_seed]
@@ -187,9 +185,9 @@ def run(
         "low_acceptance_classes": low_acceptance,
         "per_gan_seed": per_seed,
     }
-    save_csv(per_class_path, rows)
-    save_json(metrics_path, metrics)
-    draw(figures, level, of_seed[0], rows, params.filter.threshold, k)
+    save_csv(files.per_class, rows)
+    save_json(files.metrics, metrics)
+    draw(files.figures, level, of_seed[0], rows, params.filter.threshold, k)
 
 
 def draw(folder: Path, level: int, arrays: dict[str, np.ndarray], rows: list[dict], threshold: float,

@@ -9,8 +9,8 @@ and writes their mean accuracies, the paired gain with its 95% CI and its (unadj
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
+from ganaug import stage_files
 from ganaug.datasets import load_fakes, load_level, load_test_set
 from ganaug.description import load_description
 from ganaug.io import save_json
@@ -22,16 +22,16 @@ from ganaug.training.cells import Cell, train_cells
 HEADLINE = "headline"
 
 
-def run(params: Params, data_path: Path, subsets_path: Path, fakes_path: Path, metrics_path: Path) -> dict:
+def run(params: Params, files: stage_files.Experiment) -> dict:
     seed_everything(params.seed)
     device = resolve_device(params.device)
     level, ratio, use_filter = params.scarcity, params.ratio, params.experiment.filter
-    real = load_level(data_path, subsets_path, level, device)
-    test, description = load_test_set(data_path, device), load_description(data_path)
+    real = load_level(files.data, files.subsets, level, device)
+    test, description = load_test_set(files.data, device), load_description(files.data)
     seeds = params.experiment.seeds
     variants = {HEADLINE: VariantParams(fakes="gan", filter=use_filter)}
     cells = [Cell(HEADLINE, ratio, seed) for seed in seeds] + [Cell(REAL_ONLY, 0.0, seed) for seed in seeds]
-    rows = train_cells(real, test, {"gan": load_fakes(fakes_path, description)}, variants, cells, params.classifier,
+    rows = train_cells(real, test, {"gan": load_fakes(files.fakes, description)}, variants, cells, params.classifier,
                        params.augment, "experiment", description.n_classes)
     with_fakes = {r["seed"]: r["accuracy"] for r in rows if r["variant"] == HEADLINE}
     real_only = {r["seed"]: r["accuracy"] for r in rows if r["variant"] == REAL_ONLY}
@@ -52,7 +52,7 @@ def run(params: Params, data_path: Path, subsets_path: Path, fakes_path: Path, m
         # One paired t-test, not adjusted for the many cells of the report's tables.
         "gain_p_value_unadjusted": _rounded(compared.p_value),
     }
-    save_json(metrics_path, metrics)
+    save_json(files.metrics, metrics)
     return metrics
 
 

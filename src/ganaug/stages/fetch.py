@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-from pathlib import Path
 
+from ganaug import stage_files
 from ganaug.description import Description, describe, load_description, save_prepared
 from ganaug.io import ArtifactError, save_json
 from ganaug.params import Params
@@ -22,21 +22,21 @@ from ganaug.registry import reader
 log = logging.getLogger(__name__)
 
 
-def run(params: Params, data_path: Path, description_path: Path) -> Description:
+def run(params: Params, files: stage_files.Fetch) -> Description:
     name = params.dataset.name
-    arrays, classes = reader(name)(params, data_path)
+    arrays, classes = reader(name)(params, files.data)
     description = check(describe(name, arrays, classes))
     try:
-        unchanged = load_description(data_path) == description
+        unchanged = load_description(files.data) == description
     except ArtifactError:
         unchanged = False
     if unchanged:  # the same bytes: keep the file, so nothing downstream sees a change
-        log.info("%s already holds %s as described", data_path, name)
+        log.info("%s already holds %s as described", files.data, name)
     else:
-        save_prepared(data_path, arrays, description)
-        log.info("wrote %s (%s: %d training images of %d classes)", data_path, name, description.n_train,
+        save_prepared(files.data, arrays, description)
+        log.info("wrote %s (%s: %d training images of %d classes)", files.data, name, description.n_train,
                  description.n_classes)
-    save_json(description_path, asdict(description))
+    save_json(files.description, asdict(description))
     return description
 
 

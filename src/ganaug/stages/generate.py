@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganaug import stage_files
 from ganaug.io import load_model
 from ganaug.judged import Sampler, judge_fakes
 from ganaug.models import LeNet5
@@ -40,15 +41,12 @@ def gan_sampler(generator: nn.Module, rng: torch.Generator) -> Sampler:
     return draw
 
 
-def run(
-    params: Params, level: int, generators_path: Path, judge_path: Path,
-    fakes_path: Path, summary_path: Path, grid_path: Path,
-) -> None:
+def run(params: Params, level: int, files: stage_files.Generate) -> None:
     seed_everything(params.seed)
     device = resolve_device(params.device)
-    generators, judge = load_models(generators_path, judge_path, device)
+    generators, judge = load_models(files.generators, files.judge, device)
     # Each GAN samples from its own stream, so adding a GAN seed leaves the others' fakes as they were.
     samplers = [gan_sampler(g, torch.Generator(device=device).manual_seed(params.seed + number))
                 for number, g in enumerate(generators)]
-    judge_fakes(samplers, judge, params, level, params.generate.max_ratio, fakes_path, summary_path, grid_path, "GAN",
+    judge_fakes(samplers, judge, params, level, params.generate.max_ratio, files.fakes, files.summary, files.grid, "GAN",
                 shape_of(generators[0]))

@@ -4,8 +4,8 @@
 """
 from __future__ import annotations
 
-from pathlib import Path
 
+from ganaug import stage_files
 from ganaug.datasets import load_level, load_test_set
 from ganaug.description import load_description
 from ganaug.io import save_checkpoint, save_json
@@ -17,16 +17,15 @@ from ganaug.training.batched import train_lenet_on
 from ganaug.training.classifier import accuracy
 
 
-def run(params: Params, level: int, data_path: Path, subsets_path: Path, judge_path: Path, metrics_path: Path,
-        curves_path: Path) -> None:
+def run(params: Params, level: int, files: stage_files.Judge) -> None:
     seed_everything(params.seed)
     device = resolve_device(params.device)
-    real, description = load_level(data_path, subsets_path, level, device), load_description(data_path)
+    real, description = load_level(files.data, files.subsets, level, device), load_description(files.data)
     steps = params.classifier.steps_for(level)
-    curves = Curves(curves_path)
+    curves = Curves(files.curves)
     model = train_lenet_on(real, steps, params.classifier, params.seed, description.n_classes, "judge",
                            on_loss=lambda step, loss: curves.log("", step, {"train_loss": loss}))
     curves.close()
-    test_accuracy = accuracy(model, *load_test_set(data_path, device))
-    save_checkpoint(judge_path, model.cpu().state_dict(), lenet_config(description.n_classes, description.channels, description.height))
-    save_json(metrics_path, {"level": level, "steps": steps, "test_accuracy": round(test_accuracy, 4)})
+    test_accuracy = accuracy(model, *load_test_set(files.data, device))
+    save_checkpoint(files.judge, model.cpu().state_dict(), lenet_config(description.n_classes, description.channels, description.height))
+    save_json(files.metrics, {"level": level, "steps": steps, "test_accuracy": round(test_accuracy, 4)})

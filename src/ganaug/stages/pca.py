@@ -7,10 +7,10 @@ what helps. It sees only the level's real images, and the level's judge filters 
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 
+from ganaug import stage_files
 from ganaug.datasets import load_level_arrays
 from ganaug.description import load_description
 from ganaug.io import load_model
@@ -21,16 +21,13 @@ from ganaug.runtime import resolve_device, seed_everything
 from ganaug.judged import judge_fakes
 
 
-def run(
-    params: Params, level: int, data_path: Path, subsets_path: Path, judge_path: Path,
-    fakes_path: Path, summary_path: Path, grid_path: Path,
-) -> None:
+def run(params: Params, level: int, files: stage_files.Pca) -> None:
     seed_everything(params.seed)
     device = resolve_device(params.device)
-    images, labels = load_level_arrays(data_path, subsets_path, level)
-    shape = load_description(data_path).model_shape
+    images, labels = load_level_arrays(files.data, files.subsets, level)
+    shape = load_description(files.data).model_shape
     model = fit_class_gaussians(images, labels, params.pca.components, params.seed, shape.n_classes)
-    judge = load_model(LeNet5, judge_path, made_by="dvc repro judge").to(device)
+    judge = load_model(LeNet5, files.judge, made_by="dvc repro judge").to(device)
     rng = np.random.default_rng(params.seed)
     judge_fakes([lambda label, count: sample_class(model, label, count, rng)], judge, params, level,
-                params.pca.max_ratio, fakes_path, summary_path, grid_path, "PCA", shape)
+                params.pca.max_ratio, files.fakes, files.summary, files.grid, "PCA", shape)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ganaug import stage_files
 from ganaug.data import MNIST_SHA256, MNIST_SIDE, DataIntegrityError, stratified_subsets
 from ganaug.description import ARRAY_KEYS, Description, load_description, sha256_of
 from ganaug.io import load_npz, save_npz
@@ -34,11 +35,11 @@ def verified(data_path: Path) -> tuple[Description, dict[str, np.ndarray]]:
     return description, arrays
 
 
-def run(params: Params, level: int, data_path: Path, subsets_path: Path) -> None:
-    description, arrays = verified(data_path)
+def run(params: Params, level: int, files: stage_files.Prepare) -> None:
+    description, arrays = verified(files.data)
     if level > description.n_train:
         raise ParamsError(f"prepare.levels: level {level} is more than the {description.n_train} training images "
                             f"of {description.name}")
     subset = stratified_subsets(arrays["y_train"], (level,), params.seed)[level]
-    save_npz(subsets_path, **{str(level): subset})
-    log.info("wrote the subset of level %d to %s", level, subsets_path)
+    save_npz(files.subsets, **{str(level): subset})
+    log.info("wrote the subset of level %d to %s", level, files.subsets)

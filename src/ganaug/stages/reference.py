@@ -7,8 +7,8 @@ pipeline trains on depends on it: it sees every real image, so it must never fil
 """
 from __future__ import annotations
 
-from pathlib import Path
 
+from ganaug import stage_files
 from ganaug.datasets import load_full_train, load_test_set
 from ganaug.description import load_description
 from ganaug.io import save_checkpoint, save_json
@@ -20,15 +20,15 @@ from ganaug.training.batched import train_lenet_on
 from ganaug.training.classifier import accuracy
 
 
-def run(params: Params, data_path: Path, reference_path: Path, metrics_path: Path, curves_path: Path) -> None:
+def run(params: Params, files: stage_files.Reference) -> None:
     seed_everything(params.seed)
     device = resolve_device(params.device)
-    real, description = load_full_train(data_path, device), load_description(data_path)
+    real, description = load_full_train(files.data, device), load_description(files.data)
     steps = params.classifier.steps_for(len(real.labels))
-    curves = Curves(curves_path)
+    curves = Curves(files.curves)
     model = train_lenet_on(real, steps, params.classifier, params.seed, description.n_classes, "reference",
                            on_loss=lambda step, loss: curves.log("", step, {"train_loss": loss}))
     curves.close()
-    test_accuracy = accuracy(model, *load_test_set(data_path, device))
-    save_checkpoint(reference_path, model.cpu().state_dict(), lenet_config(description.n_classes, description.channels, description.height))
-    save_json(metrics_path, {"steps": steps, "test_accuracy": round(test_accuracy, 4)})
+    test_accuracy = accuracy(model, *load_test_set(files.data, device))
+    save_checkpoint(files.reference, model.cpu().state_dict(), lenet_config(description.n_classes, description.channels, description.height))
+    save_json(files.metrics, {"steps": steps, "test_accuracy": round(test_accuracy, 4)})

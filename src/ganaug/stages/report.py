@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 import os
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ganaug import machine
+from ganaug import machine, stage_files
 from ganaug.answer import answer
 from ganaug.description import load_description_json
 from ganaug.exchange import Curve, Worth, curve_from_rows, worth
@@ -76,19 +75,6 @@ def seed_rows(curves: dict[str, dict[str, list[tuple[int, float]]]], names: tupl
     return rows
 
 
-@dataclass(frozen=True)
-class Outputs:
-    table: Path  # accuracy tables, the answer and the findings (.md)
-    table_csv: Path  # one row per trained LeNet
-    stats: Path  # one row per cell: mean, CI, paired gains, worth in real images
-    accuracy_plot: Path
-    exchange_plot: Path
-    quality_csv: Path  # per GAN and ratio: its quality, its fakes' gain and worth
-    quality_plot: Path
-    gan_plot: Path
-    machine: Path
-
-
 def worths(values: dict[CellKey, dict[int, float]], curve: Curve, resamples: int, seed: int) -> dict[CellKey, Worth]:
     """Every cell's worth in real images, from its per-seed gains over real only at its level."""
     rng = np.random.default_rng(seed)
@@ -101,11 +87,11 @@ def worths(values: dict[CellKey, dict[int, float]], curve: Curve, resamples: int
     return out
 
 
-def run(params: Params, templates: dict[str, str], curve_path: Path, description_path: Path, out: Outputs) -> None:
+def run(params: Params, out: stage_files.Report) -> None:
     table_path = out.table
-    data = load_description_json(description_path)
+    data = load_description_json(out.description)
     levels = list(params.prepare.levels)
-    paths = {key: {level: Path(t.format(level=level)) for level in levels} for key, t in templates.items()}
+    paths = {key: {lv: Path(t.format(level=lv)) for lv in levels} for key, t in stage_files.templates(out).items()}
     rows = [
         row for lv, path in paths["results"].items()
         for row in load_numeric_csv(path, f"dvc repro retrain@{lv}", RESULT_NUMBERS, text=("variant",))
@@ -120,7 +106,7 @@ def run(params: Params, templates: dict[str, str], curve_path: Path, description
     logs = {lv: seed_rows(c, LOG_CURVES, p) for lv, (c, p) in curves.items()}
     criteria = {lv: seed_rows(c, CRITERION_CURVES, p) for lv, (c, p) in curves.items()}
     health = {lv: load_json_with(p, f"dvc repro train_gan@{lv}", HEALTH_KEYS) for lv, p in paths["gan_health"].items()}
-    curve = curve_from_rows(load_numeric_csv(curve_path, "dvc repro curve", CURVE_NUMBERS))
+    curve = curve_from_rows(load_numeric_csv(out.curve, "dvc repro curve", CURVE_NUMBERS))
     values = cell_values(rows)
     stats = cell_stats(values)
     worth_of = worths(values, curve, params.report.resamples, params.seed)

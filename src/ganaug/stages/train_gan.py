@@ -18,10 +18,10 @@ It is scratch, not a DVC output, and is emptied once the outputs are written.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from torch import nn
 
+from ganaug import stage_files
 from ganaug.datasets import load_level
 from ganaug.description import load_description
 from ganaug.gan_params import TrainGanParams
@@ -41,24 +41,21 @@ def gan_seed(params: Params, gan: int) -> int:
     return params.seed + gan
 
 
-def run(
-    params: Params, level: int, data_path: Path, subsets_path: Path, judge_path: Path, generators_path: Path,
-    curves_path: Path, health_path: Path, checkpoints: Path, gan: TrainGanParams | None = None,
-) -> None:
+def run(params: Params, level: int, files: stage_files.TrainGan, gan: TrainGanParams | None = None) -> None:
     """Train and write the outputs; ``gan`` replaces the train_gan section (the comparison's configurations)."""
     gan = gan or params.train_gan
     seed_everything(params.seed)
     device = resolve_device(params.device)
-    real, shape = load_level(data_path, subsets_path, level, device), load_description(data_path).model_shape
-    judge = load_model(LeNet5, judge_path, made_by=f"dvc repro judge@{level}").to(device)
+    real, shape = load_level(files.data, files.subsets, level, device), load_description(files.data).model_shape
+    judge = load_model(LeNet5, files.judge, made_by=f"dvc repro judge@{level}").to(device)
     criterion = Criterion(judge, real.images, real.labels, gan.snapshot_samples, gan.copy_quantile, params.seed)
-    generators, healths, curves = [], [], Curves(curves_path)
+    generators, healths, curves = [], [], Curves(files.curves)
     for number in gan.seeds_for(level):
         seed = gan_seed(params, number)
         started = time.perf_counter()
         generator, log_rows, selection = train_gan(
             real.images, real.labels, gan, seed, desc=f"GAN@{level} seed {number}", shape=shape,
-            checkpoint=checkpoints / f"gan_seed{number}.pt", criterion=criterion,
+            checkpoint=files.checkpoints / f"gan_seed{number}.pt", criterion=criterion,
             on_row=lambda kind, row, prefix=f"seed{number}": curves.log(prefix, row["step"], without_step(row)))
         seconds = time.perf_counter() - started  # of this process: a resumed run counts only what it trained
         diversity = class_diversity(generator, real.images, real.labels, seed)
@@ -66,13 +63,13 @@ def run(
         healths.append({"gan_seed": number, "train_seconds": round(seconds, 1),
                         "steps_trained": selection.curve[-1]["step"], "steps_allowed": gan.steps_for(level),
                         "chosen": selection.chosen(), **health(log_rows, diversity, gan)})
-    save_checkpoint(generators_path, nn.ModuleList(generators).state_dict(),
+    save_checkpoint(files.generators, nn.ModuleList(generators).state_dict(),
                     {"generator": generator_config(gan, shape), "count": len(generators)})
     curves.close()
-    save_json(health_path, {"level": level, "arch": gan.arch, "gan_seeds": len(generators),
+    save_json(files.health, {"level": level, "arch": gan.arch, "gan_seeds": len(generators),
                             "diffaugment": list(gan.diffaugment), **summary(healths), "per_seed": healths})
     for number in gan.seeds_for(level):
-        (checkpoints / f"gan_seed{number}.pt").unlink(missing_ok=True)  # scratch: only an unfinished run needs it
+        (files.checkpoints / f"gan_seed{number}.pt").unlink(missing_ok=True)  # scratch: only an unfinished run needs it
 
 
 def without_step(row: dict) -> dict[str, float]:

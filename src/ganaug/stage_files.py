@@ -1,0 +1,195 @@
+"""Each stage's files, declared once: the CLI's options, the argument of the stage's ``run``, and
+what ``tests/test_stage_files.py`` checks dvc.yaml against (an input must be a declared dep, an
+output a declared out, metric or plot).
+
+A field is one ``--<name>`` option. Its role says what the stage does with the file; a template
+(report, compare_table) holds ``{level}`` or ``{config}`` and names one file per level or config.
+This module imports nothing heavy: the CLI reads it before it knows which stage runs.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+INPUT, OUTPUT, SCRATCH, LINK = "input", "output", "scratch", "link"  # LINK: named in a report, not read
+
+
+def _file(role: str, help: str, *, optional: bool = False, template: str | None = None):
+    kind = "Input" if role in (INPUT, LINK) else "Output" if role == OUTPUT else "Scratch"
+    metadata = {"role": role, "help": f"{kind}{' template' if template else ''}: {help}", "template": template}
+    return dataclasses.field(default=None, metadata=metadata) if optional else dataclasses.field(metadata=metadata)
+
+
+def given(help: str, **kwargs):
+    return _file(INPUT, help, **kwargs)
+
+
+def made(help: str, **kwargs):
+    return _file(OUTPUT, help, **kwargs)
+
+
+files = dataclasses.dataclass(frozen=True, kw_only=True)
+DATA = "the prepared dataset from fetch."
+SUBSETS = "the level's subset from prepare."
+
+
+@files
+class Fetch:
+    data: Path = made("the dataset's arrays and description (.npz); an unchanged one is kept.")
+    description: Path = made("the dataset's description for people and the report (.json).")
+
+
+@files
+class Prepare:
+    data: Path = given(DATA)
+    subsets: Path = made("the level's training indices (.npz, one array named after the level).")
+
+
+@files
+class TrainGan:
+    data: Path = given(DATA)
+    subsets: Path = given(SUBSETS)
+    judge: Path = given("the level's judge, which scores the snapshots.")
+    generators: Path = made("the level's generators, one per GAN seed, weights and config (.pt).")
+    curves: Path = made("folder (DVCLive): losses, D outputs and snapshot scores per GAN seed and step.")
+    health: Path = made("chosen snapshots, training time, D-wins and collapse metrics (.json).")
+    checkpoints: Path = _file(SCRATCH, "each GAN's whole training state, resumed from after a kill; emptied at the end.")
+
+
+@files
+class Judge:
+    data: Path = given(DATA)
+    subsets: Path = given(SUBSETS)
+    judge: Path = made("judge LeNet weights (.pt).")
+    metrics: Path = made("the judge's test accuracy (.json).")
+    curves: Path = made("folder (DVCLive): the judge's training loss by step.")
+
+
+@files
+class JudgedFakes:
+    """What generate and pca share: the level's judge scores the fakes they write."""
+    judge: Path = given("the level's judge.")
+    fakes: Path = made("fakes, labels, judge scores and accepted flags (.npz).")
+    summary: Path = made("TARR, acceptance and shortfall per class (.json).")
+    grid: Path = made("sample grid, a row per class (.png).")
+
+
+@files
+class Generate(JudgedFakes):
+    generators: Path = given("the level's generators from train_gan.")
+
+
+@files
+class Pca(JudgedFakes):
+    data: Path = given(DATA)
+    subsets: Path = given(SUBSETS)
+
+
+@files
+class Retrain:
+    data: Path = given(DATA)
+    subsets: Path = given(SUBSETS)
+    fakes: Path = given("the level's GAN fakes, from generate.")
+    pca_fakes: Path = given("the level's PCA fakes, from pca.")
+    leaky_fakes: Path | None = given("fakes of the GAN of grid.leaky_level (all the images); needed only by an "
+                                     "enabled leaky variant.", optional=True)
+    results: Path = made("one row per (variant, ratio, seed) (.csv).")
+
+
+@files
+class Curve:
+    data: Path = given(DATA)
+    table: Path = made("test accuracy per level and seed (.csv).")
+    figure: Path = made("accuracy against real images, with its 95% CI (.png).")
+
+
+@files
+class Reference:
+    data: Path = given(DATA)
+    reference: Path = made("reference LeNet weights (.pt).")
+    metrics: Path = made("its test accuracy (.json).")
+    curves: Path = made("folder (DVCLive): its training loss by step.")
+
+
+@files
+class Evaluate:
+    data: Path = given(DATA)
+    subsets: Path = given(SUBSETS)
+    fakes: Path = given("fakes from generate.")
+    judge: Path = given("the level's judge.")
+    reference: Path = given("the reference LeNet.")
+    metrics: Path = made("generator-quality metrics (.json).")
+    per_class: Path = made("per-class TARR, acceptance, diversity, FID (.csv).")
+    figures: Path = made("folder: best_worst, rejected, per_class, confidence PNGs.")
+
+
+@files
+class Experiment:
+    data: Path = given(DATA)
+    subsets: Path = given(SUBSETS)
+    fakes: Path = given("fakes of the `scarcity` level from generate.")
+    metrics: Path = made("headline accuracy, real-only accuracy and gain (.json).")
+
+
+LEVEL = "{level}"
+
+
+@files
+class Report:
+    results: str = given("retrain results.", template=LEVEL)
+    summaries: str = given("generate summaries.", template=LEVEL)
+    pca_summaries: str = given("pca summaries.", template=LEVEL)
+    judges: str = given("judge metrics.", template=LEVEL)
+    gan_curves: str = given("GAN curves (DVCLive folders).", template=LEVEL)
+    gan_health: str = given("GAN health metrics.", template=LEVEL)
+    quality: str = given("evaluate metrics.", template=LEVEL)
+    grids: str = _file(LINK, "GAN sample grids to link.", template=LEVEL)
+    pca_grids: str = _file(LINK, "PCA sample grids to link.", template=LEVEL)
+    quality_figures: str = _file(LINK, "evaluate figure folders to link.", template=LEVEL)
+    curve: Path = given("the real-only learning curve (.csv), e.g. reports/learning_curve.csv.")
+    description: Path = given("the dataset's description from fetch (.json).")
+    table: Path = made("accuracy tables and findings (.md).")
+    table_csv: Path = made("one row per trained LeNet (.csv).")
+    stats: Path = made("one row per cell: mean, CI, paired gain, p and q, worth in real images (.csv).")
+    accuracy_plot: Path = made("accuracy against ratio (.png).")
+    exchange_plot: Path = made("each cell's worth in real images against ratio (.png).")
+    quality_csv: Path = made("per GAN and ratio, its quality and its fakes' gain (.csv).")
+    quality_plot: Path = made("gain against generator quality, one point per GAN (.png).")
+    gan_plot: Path = made("GAN training curves (.png).")
+    machine: Path = made("CPU, threads and torch version of this machine (.json).")
+
+
+@files
+class CompareLenet:
+    data: Path = given(DATA)
+    subsets: Path = given(SUBSETS)
+    fakes: Path | None = given("the configuration's fakes (.npz); leave out for real only.", optional=True)
+    results: Path = made("accuracy per seed (.json).")
+
+
+CONFIG = "{config}"
+
+
+@files
+class CompareTable:
+    health: str = given("GAN health metrics.", template=CONFIG)
+    summaries: str = given("generate summaries.", template=CONFIG)
+    results: str = given("compare_lenet results.", template=CONFIG)
+    grids: str = _file(LINK, "sample grids to link.", template=CONFIG)
+    real_results: Path = given("compare_lenet results of real only (.json).")
+    table: Path = made("the comparison table (.md).")
+    table_csv: Path = made("one row per configuration (.csv).")
+
+
+# The command that writes each kind of files (compare_gan trains with train_gan's files).
+COMMANDS = {
+    "fetch": Fetch, "prepare": Prepare, "train_gan": TrainGan, "compare_gan": TrainGan, "judge": Judge,
+    "generate": Generate, "pca": Pca, "retrain": Retrain, "curve": Curve, "reference": Reference,
+    "evaluate": Evaluate, "experiment": Experiment, "report": Report, "compare_lenet": CompareLenet,
+    "compare_table": CompareTable,
+}
+
+
+def templates(given_files) -> dict[str, str]:
+    """The template fields of ``given_files`` by name: what report and compare_table expand."""
+    return {f.name: getattr(given_files, f.name) for f in dataclasses.fields(given_files) if f.metadata["template"]}
