@@ -3,13 +3,14 @@
 #   make test    set up .venv if needed, then run the whole test suite
 # and `make bench`: throughput and a forced, timed run of every stage (README, Performance);
 # `make compare`: the GAN configurations side by side (compare/dvc.yaml; README, GAN zoo);
+# `make quick`: a first table in minutes (examples/quick.yaml, reports/quick/; README, Set-up)
 # `make digits`: the pipeline on scikit-learn's digits, in a project of its own (reports/digits/; README, Your own data)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install repro test bench compare digits clean-venv
+.PHONY: install repro test bench compare quick digits clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,9 @@ bench: $(STAMP)
 
 compare: $(STAMP)
 	PATH="$(BIN):$$PATH" dvc repro compare/dvc.yaml
+
+quick: $(STAMP)
+	PATH="$(BIN):$$PATH" python examples/run.py examples/quick.yaml reports/quick
 
 digits: $(STAMP)
 	PATH="$(BIN):$$PATH" python examples/run.py examples/digits.yaml reports/digits

@@ -60,6 +60,13 @@ def test_the_readme_gate_example_uses_the_ci_baseline():
         assert float(row[1]) == baseline[metric] and row[5] == f"{baseline[metric] - 0.02:.4f}", row  # ">=", allowed; gates: 0.02
 
 
+def test_the_readme_quick_time_is_the_quick_runs():
+    seconds = json.loads((ROOT / "reports/quick/run.json").read_text())["dvc_repro_seconds"]
+    assert f"writes [reports/quick/](reports/quick/accuracy_table.md): {round(seconds / 60)} minutes" in \
+        (ROOT / "README.md").read_text()
+    assert seconds <= 600  # a first table in at most 10 minutes on the committed run's machine
+
+
 def test_the_readme_is_short():
     assert len((ROOT / "README.md").read_text().splitlines()) <= 250
 

@@ -86,14 +86,19 @@ def test_the_summary_says_where_fakes_pay_and_where_they_cost():
               (1000, "classical", 0.0): Worth(1000, 3000.0, 2500.0, ABOVE)}
     effects = {(1000, "gan", 0.5): _effect(0.004, 0.01), (1000, "gan", 1.0): _effect(-0.006, 0.02),
                (1000, "gan", 2.0): _effect(-0.001, 0.6)}
-    text = "\n".join(answer(effects, worths, curve, [1000], "classical"))
+    text = "\n".join(answer(effects, worths, curve, [1000],
+                                  {"classical": "classical augmentation", "smooth": "smooth (label smoothing)"}))
     assert ("**Fakes pay in 1 of 3 cells**: gan at 0.5 (1000 real images): worth 1150 real images "
             "(1.15×, CI 1.05–1.26) against 1000 for real_only; +0.0040 ± 0.0020 accuracy (q = 0.010).") in text
     assert "**Fakes cost in 1 of 3 cells**: gan at 1 (1000 real images): worth 800 real images (0.80×" in text
     assert "**Closest they come**, per level (the largest gain over the same training without fakes, soft labels aside): gan at 0.5" in text
     assert "classical augmentation is worth 3000 real images (3.00×, CI 2.50–over 10.00) at 1000." in text
-    assert not any("falls short" in line for line in answer(effects, worths, curve, [1000], None, shortfalls={1000: {}}))
-    short = answer(effects, worths, curve, [1000], None, shortfalls={1000: {3: 5, 7: 2}})
+    assert "smooth (label smoothing)" not in text  # a baseline without cells says nothing
+    worths[1000, "smooth", 0.0] = Worth(1000, 2000.0, 1500.0, 2500.0)
+    text = "\n".join(answer(effects, worths, curve, [1000], {"classical": "classical augmentation", "smooth": "smooth"}))
+    assert "at 1000. smooth is worth 2000 real images (2.00×, CI 1.50–2.50) at 1000." in text
+    assert not any("falls short" in line for line in answer(effects, worths, curve, [1000], {}, shortfalls={1000: {}}))
+    short = answer(effects, worths, curve, [1000], {}, shortfalls={1000: {3: 5, 7: 2}})
     assert "- **The filter falls short** of the fakes asked for (filtered cells then train on fewer): at 1000 real images, " \
            "7 fakes of classes [3, 7]." in short
 
@@ -102,7 +107,7 @@ def test_the_summary_says_plainly_when_fakes_never_pay_and_ignores_leaky_cells()
     curve = Curve(LEVELS, [np.array([m]) for m in MEANS])
     worths = {(1000, "gan", 0.5): Worth(1000, 990.0, 900.0, 1100.0), (1000, "leaky", 0.5): Worth(1000, 2e3, 1e3, 3e3)}
     effects = {(1000, "gan", 0.5): _effect(-0.001, 0.6), (1000, "leaky", 0.5): _effect(0.02, 0.001)}
-    lines = answer(effects, worths, curve, [1000], None, leaky={"leaky"})
+    lines = answer(effects, worths, curve, [1000], {}, leaky={"leaky"})
     assert "- **Fakes pay nowhere**: none of the 1 cells with fakes beats the same training without them." in lines
     assert not any("cost" in line or "leaky" in line for line in lines)
 
@@ -111,6 +116,6 @@ def test_soft_label_gains_are_listed_apart_and_not_credited_to_the_fakes():
     curve = Curve(LEVELS, [np.array([m]) for m in MEANS])
     worths = {(1000, "smooth", 1.0): Worth(1000, 2000.0, 1500.0, 2500.0), (1000, "gan", 1.0): Worth(1000, 990.0, 900.0, 1100.0)}
     effects = {(1000, "smooth", 1.0): _effect(0.02, 0.001), (1000, "gan", 1.0): _effect(-0.001, 0.6)}
-    text = "\n".join(answer(effects, worths, curve, [1000], None, smoothed={"smooth"}))
+    text = "\n".join(answer(effects, worths, curve, [1000], {}, smoothed={"smooth"}))
     assert "**Fakes pay nowhere**" in text
     assert "- **Soft labels gain in 1 cells, not credited to the fakes**" in text and "smooth at 1 (1000 real images)" in text

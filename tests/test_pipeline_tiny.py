@@ -160,9 +160,12 @@ def test_same_params_give_same_numbers(tmp_path):
     for key, *parts in (("table_csv",), ("stats_csv",), ("headline",), ("levels_reports", 100, "generate.json"),
                         ("levels_reports", 100, "pca.json"),
                         ("levels_reports", 200, "gan_curves/plots/metrics/seed0/g_loss.tsv"),
-                        ("levels_reports", 200, "gan_curves/metrics.json"), ("levels_reports", 100, "quality.json"),
-                        ("compare_csv",)):
+                        ("levels_reports", 200, "gan_curves/metrics.json"), ("levels_reports", 100, "quality.json")):
         assert at(a, key, *parts).read_text() == at(b, key, *parts).read_text(), (key, parts)
+    # The comparison's rows carry each GAN's measured training time: everything else must repeat.
+    untimed = [[{k: v for k, v in row.items() if k != "train_seconds"} for row in csv_rows(at(w, "compare_csv"))]
+               for w in (a, b)]
+    assert untimed[0] == untimed[1] and len(untimed[0]) > 0
 
 
 def test_fashion_mnist_from_a_mirror_runs_the_whole_pipeline(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from ganaug.datasets import to_labelled
 from ganaug.params import ParamsError, parse_params
-from ganaug.stages.report import counterparts
+from ganaug.stages.report import counterparts, soft_only
 from ganaug.training import cells as cells_module
 from ganaug.training.batched import train_lenets
 from ganaug.training.cells import Cell, train_cells
@@ -49,6 +49,18 @@ def test_soft_targets_and_weights_reach_the_loss_for_fakes_only():
     torch.testing.assert_close(_loss(logits, labels, is_fake, smoothing=0.3), expected)
     weights = torch.tensor([1, 1, 1, 0.25, 0.25, 0.25])
     torch.testing.assert_close(_loss(logits, labels, is_fake, weight=0.25), (weights * per_image).sum() / weights.sum())
+
+
+def test_real_smoothing_reaches_the_real_images_and_fake_smoothing_the_fakes():
+    torch.manual_seed(2)
+    logits, labels = torch.randn(1, 6, 10), torch.randint(10, (1, 6))
+    is_fake = torch.tensor([[False, False, False, True, True, True]])
+    soft = {s: F.cross_entropy(logits[0], labels[0], reduction="none", label_smoothing=s) for s in (0.0, 0.1, 0.3)}
+    loss = fake_aware_loss(logits, labels, is_fake, torch.tensor([[1.0]]), torch.tensor([[0.3]]), torch.tensor([[0.1]]))
+    torch.testing.assert_close(loss, torch.cat([soft[0.1][:3], soft[0.3][3:]]).mean())
+    every = fake_aware_loss(logits, labels, torch.zeros_like(is_fake), torch.tensor([[1.0]]), torch.tensor([[0.0]]),
+                            torch.tensor([[0.3]]))  # no fakes: torch's own label smoothing of every image
+    torch.testing.assert_close(every, F.cross_entropy(logits[0], labels[0], label_smoothing=0.3))
 
 
 def test_the_loss_is_each_models_own_summed_over_models():
@@ -102,7 +114,45 @@ def test_two_stage_cells_pretrain_on_fakes_then_fine_tune_on_real_images_only(mo
     assert counterparts(variants)["two_stage"] == "finetune_real"  # the same steps in all, real images only
 
 
+def test_smoothed_real_images_train_and_two_stage_keeps_their_targets_in_stage_two(monkeypatch):
+    images, labels = synthetic_digits(160, seed=1)
+    real, test = to_labelled(images[:100], labels[:100], torch.device("cpu")), to_labelled(images[100:], labels[100:], torch.device("cpu"))
+    fakes = {"images": images[:60], "labels": labels[:60], "scores": np.ones(60, np.float32),
+             "accepted": np.ones(60, bool), "gan_seeds": np.zeros(60, np.uint8)}
+    variants = parse_params({"variants": {
+        "soft": {"fakes": "none", "filter": False, "real_smoothing": 0.3},
+        "two_soft": {"fakes": "gan", "init": "pretrain", "ratios": [0.5], "real_smoothing": 0.3, "fake_smoothing": 0.3},
+        "finetune_real": {"fakes": "none", "init": "finetune", "filter": False}}, "grid": {"headline": "two_soft"}}).variants
+    seen = []
+    real_train = cells_module.train_lenets
+
+    def spy(pool, rows, seeds, steps, recipe, n_classes, desc, **kwargs):
+        seen.append((desc, kwargs["terms"]))
+        return real_train(pool, rows, seeds, steps, recipe, n_classes, desc, **kwargs)
+
+    monkeypatch.setattr(cells_module, "train_lenets", spy)
+    cells = [Cell("real_only", 0.0, 0), Cell("soft", 0.0, 0), Cell("two_soft", 0.5, 0)]
+    rows = train_cells(real, test, {"gan": fakes}, variants, cells, RECIPE, parse_params({}).augment, "t", 10)
+    assert seen[0] == ("t", [None, FakeTerms(0, real_smoothing=0.3), FakeTerms(50, 1.0, 0.3, None, 0.3)])
+    assert seen[-1] == ("t two-stage", [FakeTerms(0, real_smoothing=0.3)])  # real images only, still smoothed
+    assert len(rows) == 3
+
+
+def test_a_soft_label_variant_is_compared_with_the_same_smoothing_without_fakes():
+    variants = parse_params({"variants": {  # as examples/quick.yaml
+        "gan_filtered": {"fakes": "gan", "ratios": [0.5]},
+        "smoothing30": {"fakes": "none", "filter": False, "real_smoothing": 0.3},
+        "smooth30": {"fakes": "gan", "fake_smoothing": 0.3, "real_smoothing": 0.3, "ratios": [1]},
+        "smooth10": {"fakes": "gan", "fake_smoothing": 0.1, "ratios": [1]}}}).variants
+    pairs = counterparts(variants)
+    assert pairs == {"gan_filtered": "real_only", "smooth30": "smoothing30", "smooth10": "real_only"}
+    assert soft_only(variants) == {"smooth10"}  # softer fakes than its counterpart's real images: not credited
+    alone = {k: v for k, v in variants.items() if k != "smoothing30"}
+    assert counterparts(alone)["smooth30"] == "real_only" and soft_only(alone) == {"smooth10", "smooth30"}
+
+
 @pytest.mark.parametrize(("variant", "message"), [
+    ({"fakes": "none", "real_smoothing": 1}, r"^variants\.v\.real_smoothing = 1\.0: allowed: a number in \[0, 1\)"),
     ({"fakes": "gan", "fake_weight": 0, "ratios": [1]}, r"^variants\.v\.fake_weight = 0\.0: allowed: a number > 0"),
     ({"fakes": "gan", "fake_share": 1.0, "ratios": [1]}, r"^variants\.v\.fake_share = 1\.0: allowed: null or a share in \(0, 1\)"),
     ({"fakes": "gan", "fake_share": 0.001, "ratios": [1]}, r"^variants\.v\.fake_share = 0\.001: allowed: a share giving 1 to 63"),

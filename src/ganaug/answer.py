@@ -36,9 +36,10 @@ def _listed(keys: list[CellKey], effects: dict[CellKey, FakeEffect], worths: dic
 
 
 def answer(effects: dict[CellKey, FakeEffect], worths: dict[CellKey, Worth], curve: Curve, levels: list[int],
-           classical: str | None, leaky: set[str] = frozenset(), shortfalls: dict[int, dict[int, int]] | None = None,
+           baselines: dict[str, str], leaky: set[str] = frozenset(), shortfalls: dict[int, dict[int, int]] | None = None,
            smoothed: set[str] = frozenset()) -> list[str]:
-    """The summary's lines: where fakes pay, where they cost, how close they come per level, classical for scale,
+    """The summary's lines: where fakes pay, where they cost, how close they come per level, the ``baselines``
+    (variants without fakes, by name -> what they are: classical augmentation, label smoothing) for scale,
     and where the judge's filter could not serve every class (``shortfalls``: level -> class -> fakes missing).
 
     ``leaky`` variants borrow a GAN that saw more real images than the level has; they never count.
@@ -78,10 +79,11 @@ def answer(effects: dict[CellKey, FakeEffect], worths: dict[CellKey, Worth], cur
         lines.append("- **Closest they come**, per level (the largest gain over the same training without fakes, "
                      "soft labels aside): "
                      + "; ".join(closest) + ".")
-    scale = [(lv, worths[lv, classical, 0.0]) for lv in levels if classical and (lv, classical, 0.0) in worths]
+    scale = [f"{label} is " + "; ".join(f"{describe(worths[lv, name, 0.0], curve)} at {lv}"
+                                         for lv in levels if (lv, name, 0.0) in worths)
+             for name, label in baselines.items() if any((lv, name, 0.0) in worths for lv in levels)]
     if scale:
-        lines.append(f"- **For scale, without fakes**: {classical} augmentation is "
-                     + "; ".join(f"{describe(w, curve)} at {lv}" for lv, w in scale) + ".")
+        lines.append("- **For scale, without fakes**: " + ". ".join(scale) + ".")
     short = {lv: by_class for lv, by_class in (shortfalls or {}).items() if by_class}
     if short:
         lines.append("- **The filter falls short** of the fakes asked for (filtered cells then train on fewer): "

@@ -62,7 +62,8 @@ class VariantParams:
     init: str = "scratch"
     ratios: tuple[float, ...] = ()  # fakes per real image, one cell each; empty when fakes is none
     fake_weight: float = 1.0  # loss weight of a fake image (a real one weighs 1): the loss is the weighted mean
-    fake_smoothing: float = 0.0  # label smoothing of fakes only: 1 - s on the label, s spread over every class
+    fake_smoothing: float = 0.0  # label smoothing of fakes: 1 - s on the label, s spread over every class
+    real_smoothing: float = 0.0  # label smoothing of the real images (a variant's counterpart has the same)
     fake_share: float | None = None  # null: fakes pooled with the real images; else this share of every batch
     enabled: bool = True  # false: defined but not trained
 
@@ -73,6 +74,7 @@ class VariantParams:
         require(len(set(self.ratios)) == len(self.ratios), "ratios", "distinct numbers")
         require(self.fake_weight > 0, "fake_weight", "a number > 0 (1 = a fake weighs as a real image)")
         require(0 <= self.fake_smoothing < 1, "fake_smoothing", "a number in [0, 1)")
+        require(0 <= self.real_smoothing < 1, "real_smoothing", "a number in [0, 1)")
         require(self.fake_share is None or 0 < self.fake_share < 1, "fake_share", "null or a share in (0, 1)")
         if self.fakes == "none":
             require(not self.ratios, "ratios", "empty when fakes is none (the variant trains on real images only)")
@@ -84,6 +86,11 @@ class VariantParams:
     def treats_fakes(self) -> bool:
         """Whether the fakes are learnt from differently from real images (weight, soft targets, share)."""
         return self.fake_weight != 1.0 or self.fake_smoothing > 0 or self.fake_share is not None
+
+    @property
+    def custom_loss(self) -> bool:
+        """Whether a model of this variant needs ``recipes.FakeTerms``: fakes treated apart, or soft real targets."""
+        return self.treats_fakes or self.real_smoothing > 0
 
     def cell_ratios(self) -> tuple[float, ...]:
         return self.ratios if self.fakes != "none" else (0.0,)
@@ -98,8 +105,10 @@ DEFAULT_VARIANTS = {
     "finetune": VariantParams(fakes="gan", init="finetune", ratios=(0.1, 0.5, 1.0)),
     "finetune_real": VariantParams(fakes="none", filter=False, init="finetune"),
     "two_stage": VariantParams(fakes="gan", init="pretrain", ratios=(0.5, 1.0)),
-    "smooth10": VariantParams(fakes="gan", fake_smoothing=0.1, ratios=(1.0,)),
-    "smooth30": VariantParams(fakes="gan", fake_smoothing=0.3, ratios=(1.0,)),
+    "smoothing10": VariantParams(fakes="none", filter=False, real_smoothing=0.1),
+    "smoothing30": VariantParams(fakes="none", filter=False, real_smoothing=0.3),
+    "smooth10": VariantParams(fakes="gan", fake_smoothing=0.1, real_smoothing=0.1, ratios=(1.0,)),
+    "smooth30": VariantParams(fakes="gan", fake_smoothing=0.3, real_smoothing=0.3, ratios=(1.0,)),
     "share10": VariantParams(fakes="gan", fake_share=0.1, ratios=(1.0,)),
     "share30": VariantParams(fakes="gan", fake_share=0.3, ratios=(1.0,)),
     "weight25": VariantParams(fakes="gan", fake_weight=0.25, ratios=(1.0,)),

@@ -182,8 +182,9 @@ def findings(stats: dict[CellKey, CellStats], effects: dict[CellKey, FakeEffect]
         "## Findings", "",
         "Gains are paired differences (same seed), mean ± 95% CI half-width; a gain or loss counts when its "
         f"Benjamini-Hochberg adjusted p-value q < {ALPHA}. The fakes are judged against the same training "
-        "without them (real_only, or classical for fakes + classical augmentation, or finetune_real for "
-        "fine-tuning), so what augmentation or longer training alone does is not credited to them.", "",
+        "without them (real_only, or classical for fakes + classical augmentation, finetune_real for "
+        "fine-tuning, label smoothing alone for soft labels), so what augmentation, longer training or soft "
+        "targets alone do is not credited to them.", "",
     ]
     for level in levels:
         here = {k: s for k, s in stats.items() if k[0] == level}

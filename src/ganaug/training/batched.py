@@ -128,7 +128,8 @@ def _train_group(weights: Weights, pool: Labelled, rows: Sequence[torch.Tensor],
         plain = [t or FakeTerms(0) for t in terms]
         fake_terms = (fake_masks(list(rows), plain, len(images)),
                       torch.tensor([[t.weight] for t in plain], device=device),
-                      torch.tensor([[t.smoothing] for t in plain], device=device))
+                      torch.tensor([[t.smoothing] for t in plain], device=device),
+                      torch.tensor([[t.real_smoothing] for t in plain], device=device))
     which = [k for k, strength in enumerate(augment) if strength is not None]
     generators = [generator_for(seeds[k], device) for k in which]
     for step, index in enumerate(batches, start=1):  # (B, K)
@@ -140,8 +141,9 @@ def _train_group(weights: Weights, pool: Labelled, rows: Sequence[torch.Tensor],
         if fake_terms is None:
             loss = F.cross_entropy(logits.flatten(0, 1), pool.labels[index].t().flatten(), reduction="sum") / recipe.batch_size
         else:
-            masks, weight, smoothing = fake_terms
-            loss = fake_aware_loss(logits, pool.labels[index].t(), masks.gather(1, index.t()), weight, smoothing)
+            masks, weight, smoothing, real_smoothing = fake_terms
+            loss = fake_aware_loss(logits, pool.labels[index].t(), masks.gather(1, index.t()), weight, smoothing,
+                                   real_smoothing)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
