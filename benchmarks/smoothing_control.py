@@ -1,8 +1,9 @@
 """Label smoothing of the real images alone: the control the soft-label recipes (fake_smoothing) need.
+The grid now trains it as variants (``real_smoothing``: smoothing10, smoothing30); this is how it was first measured.
 
     python benchmarks/smoothing_control.py --levels 100 200 500 1000 --smoothing 0 0.1 0.3 --json reports/smoothing_control.json
 
-The grid's soft-label variants smooth the fakes' targets and compare with real only. Soft
+Soft-label variants that smooth only the fakes' targets are compared with real only. Soft
 targets regularise a small-data LeNet by themselves, so a gain there may be the smoothing, not
 the fakes. This trains real only with the same recipe, steps and seeds as the grid's real-only
 row, every real image's target smoothed by s (``recipes.FakeTerms`` with every row marked, weight

@@ -95,7 +95,8 @@ def test_the_summary_says_where_fakes_pay_and_where_they_cost():
     assert "classical augmentation is worth 3000 real images (3.00×, CI 2.50–over 10.00) at 1000." in text
     assert "smooth (label smoothing)" not in text  # a baseline without cells says nothing
     worths[1000, "smooth", 0.0] = Worth(1000, 2000.0, 1500.0, 2500.0)
-    text = "\n".join(answer(effects, worths, curve, [1000], {"classical": "classical augmentation", "smooth": "smooth"}))
+    baselines = {"classical": "classical augmentation", "smooth": "smooth"}
+    text = "\n".join(answer(effects, worths, curve, [1000], baselines))
     assert "at 1000. smooth is worth 2000 real images (2.00×, CI 1.50–2.50) at 1000." in text
     assert not any("falls short" in line for line in answer(effects, worths, curve, [1000], {}, shortfalls={1000: {}}))
     short = answer(effects, worths, curve, [1000], {}, shortfalls={1000: {3: 5, 7: 2}})

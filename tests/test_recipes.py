@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from ganaug.datasets import to_labelled
-from ganaug.params import ParamsError, parse_params
-from ganaug.stages.report import counterparts, soft_only
+from ganaug.params import ParamsError, VariantParams, parse_params
+from ganaug.stages.report import baseline, counterparts, soft_only
 from ganaug.training import cells as cells_module
 from ganaug.training.batched import train_lenets
 from ganaug.training.cells import Cell, train_cells
@@ -33,8 +33,9 @@ def test_a_share_without_fakes_is_an_error_not_a_silent_pool():
         draw_shared(torch.arange(40), FakeTerms(0, share=0.3), 5, 20, seed=0)
 
 
-def _loss(logits, labels, is_fake, weight=1.0, smoothing=0.0):
-    return fake_aware_loss(logits, labels, is_fake, torch.tensor([[weight]]), torch.tensor([[smoothing]]))
+def _loss(logits, labels, is_fake, weight=1.0, smoothing=0.0, real_smoothing=0.0):
+    return fake_aware_loss(logits, labels, is_fake, torch.tensor([[weight]]), torch.tensor([[smoothing]]),
+                           torch.tensor([[real_smoothing]]))
 
 
 def test_soft_targets_and_weights_reach_the_loss_for_fakes_only():
@@ -56,10 +57,9 @@ def test_real_smoothing_reaches_the_real_images_and_fake_smoothing_the_fakes():
     logits, labels = torch.randn(1, 6, 10), torch.randint(10, (1, 6))
     is_fake = torch.tensor([[False, False, False, True, True, True]])
     soft = {s: F.cross_entropy(logits[0], labels[0], reduction="none", label_smoothing=s) for s in (0.0, 0.1, 0.3)}
-    loss = fake_aware_loss(logits, labels, is_fake, torch.tensor([[1.0]]), torch.tensor([[0.3]]), torch.tensor([[0.1]]))
-    torch.testing.assert_close(loss, torch.cat([soft[0.1][:3], soft[0.3][3:]]).mean())
-    every = fake_aware_loss(logits, labels, torch.zeros_like(is_fake), torch.tensor([[1.0]]), torch.tensor([[0.0]]),
-                            torch.tensor([[0.3]]))  # no fakes: torch's own label smoothing of every image
+    torch.testing.assert_close(_loss(logits, labels, is_fake, smoothing=0.3, real_smoothing=0.1),
+                               torch.cat([soft[0.1][:3], soft[0.3][3:]]).mean())
+    every = _loss(logits, labels, torch.zeros_like(is_fake), real_smoothing=0.3)  # no fakes: every image smoothed
     torch.testing.assert_close(every, F.cross_entropy(logits[0], labels[0], label_smoothing=0.3))
 
 
@@ -67,7 +67,8 @@ def test_the_loss_is_each_models_own_summed_over_models():
     torch.manual_seed(1)
     logits, labels = torch.randn(2, 4, 10), torch.randint(10, (2, 4))
     is_fake = torch.tensor([[False, True, False, True], [True, True, False, False]])
-    both = fake_aware_loss(logits, labels, is_fake, torch.tensor([[0.5], [1.0]]), torch.tensor([[0.0], [0.2]]))
+    both = fake_aware_loss(logits, labels, is_fake, torch.tensor([[0.5], [1.0]]), torch.tensor([[0.0], [0.2]]),
+                           torch.zeros(2, 1))
     one = [_loss(logits[k:k + 1], labels[k:k + 1], is_fake[k:k + 1], w, s) for k, (w, s) in enumerate([(0.5, 0), (1, 0.2)])]
     torch.testing.assert_close(both, one[0] + one[1])
 
@@ -85,6 +86,16 @@ def test_neutral_terms_train_the_same_model_as_none(pool):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
     weighted = train_lenets(pool, rows, [0], 15, RECIPE, 10, "weighted", terms=[FakeTerms(80, weight=0.25)])[0]
     assert not torch.allclose(next(plain.parameters()), next(weighted.parameters()))  # the weight reaches training
+
+
+def test_smoothed_real_targets_reach_training(pool):
+    rows = [torch.arange(200)]
+    plain = train_lenets(pool, rows, [0], 15, RECIPE, 10, "plain")[0]
+    real = train_lenets(pool, rows, [0], 15, RECIPE, 10, "real", terms=[FakeTerms(0, real_smoothing=0.3)])[0]
+    every_fake = train_lenets(pool, rows, [0], 15, RECIPE, 10, "fake", terms=[FakeTerms(200, smoothing=0.3)])[0]
+    for a, b in zip(real.parameters(), every_fake.parameters()):  # every row smoothed by 0.3, either way
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+    assert not torch.allclose(next(plain.parameters()), next(real.parameters()), atol=1e-4)
 
 
 def test_two_stage_cells_pretrain_on_fakes_then_fine_tune_on_real_images_only(monkeypatch):
@@ -114,15 +125,16 @@ def test_two_stage_cells_pretrain_on_fakes_then_fine_tune_on_real_images_only(mo
     assert counterparts(variants)["two_stage"] == "finetune_real"  # the same steps in all, real images only
 
 
-def test_smoothed_real_images_train_and_two_stage_keeps_their_targets_in_stage_two(monkeypatch):
+def test_a_smoothed_variant_trains_with_soft_real_targets(monkeypatch):
     images, labels = synthetic_digits(160, seed=1)
-    real, test = to_labelled(images[:100], labels[:100], torch.device("cpu")), to_labelled(images[100:], labels[100:], torch.device("cpu"))
+    real = to_labelled(images[:100], labels[:100], torch.device("cpu"))
+    test = to_labelled(images[100:], labels[100:], torch.device("cpu"))
     fakes = {"images": images[:60], "labels": labels[:60], "scores": np.ones(60, np.float32),
              "accepted": np.ones(60, bool), "gan_seeds": np.zeros(60, np.uint8)}
     variants = parse_params({"variants": {
         "soft": {"fakes": "none", "filter": False, "real_smoothing": 0.3},
-        "two_soft": {"fakes": "gan", "init": "pretrain", "ratios": [0.5], "real_smoothing": 0.3, "fake_smoothing": 0.3},
-        "finetune_real": {"fakes": "none", "init": "finetune", "filter": False}}, "grid": {"headline": "two_soft"}}).variants
+        "soft_gan": {"fakes": "gan", "ratios": [0.5], "real_smoothing": 0.3, "fake_smoothing": 0.3}},
+        "grid": {"headline": "soft_gan"}}).variants
     seen = []
     real_train = cells_module.train_lenets
 
@@ -131,11 +143,10 @@ def test_smoothed_real_images_train_and_two_stage_keeps_their_targets_in_stage_t
         return real_train(pool, rows, seeds, steps, recipe, n_classes, desc, **kwargs)
 
     monkeypatch.setattr(cells_module, "train_lenets", spy)
-    cells = [Cell("real_only", 0.0, 0), Cell("soft", 0.0, 0), Cell("two_soft", 0.5, 0)]
+    cells = [Cell("real_only", 0.0, 0), Cell("soft", 0.0, 0), Cell("soft_gan", 0.5, 0)]
     rows = train_cells(real, test, {"gan": fakes}, variants, cells, RECIPE, parse_params({}).augment, "t", 10)
-    assert seen[0] == ("t", [None, FakeTerms(0, real_smoothing=0.3), FakeTerms(50, 1.0, 0.3, None, 0.3)])
-    assert seen[-1] == ("t two-stage", [FakeTerms(0, real_smoothing=0.3)])  # real images only, still smoothed
-    assert len(rows) == 3
+    assert seen == [("t", [None, FakeTerms(0, real_smoothing=0.3), FakeTerms(50, 1.0, 0.3, None, 0.3)])]
+    assert [r["n_fake"] for r in rows] == [0, 0, 50]
 
 
 def test_a_soft_label_variant_is_compared_with_the_same_smoothing_without_fakes():
@@ -151,8 +162,18 @@ def test_a_soft_label_variant_is_compared_with_the_same_smoothing_without_fakes(
     assert counterparts(alone)["smooth30"] == "real_only" and soft_only(alone) == {"smooth10", "smooth30"}
 
 
+def test_the_summary_names_each_baseline_by_what_it_does():
+    plain, smoothed = VariantParams(fakes="none", filter=False), VariantParams(fakes="none", real_smoothing=0.3)
+    assert baseline("classical", dataclasses.replace(plain, augment=True)) == "classical augmentation"
+    assert baseline("smoothing30", smoothed) == "smoothing30 (label smoothing of the real images by 0.3)"
+    assert baseline("both", dataclasses.replace(smoothed, augment=True)) == \
+        "both (classical augmentation, label smoothing of the real images by 0.3)"
+
+
 @pytest.mark.parametrize(("variant", "message"), [
     ({"fakes": "none", "real_smoothing": 1}, r"^variants\.v\.real_smoothing = 1\.0: allowed: a number in \[0, 1\)"),
+    ({"fakes": "gan", "init": "pretrain", "real_smoothing": 0.1, "ratios": [1]},
+     r"^variants\.v\.real_smoothing = 0\.1: allowed: 0 with init: pretrain"),
     ({"fakes": "gan", "fake_weight": 0, "ratios": [1]}, r"^variants\.v\.fake_weight = 0\.0: allowed: a number > 0"),
     ({"fakes": "gan", "fake_share": 1.0, "ratios": [1]}, r"^variants\.v\.fake_share = 1\.0: allowed: null or a share in \(0, 1\)"),
     ({"fakes": "gan", "fake_share": 0.001, "ratios": [1]}, r"^variants\.v\.fake_share = 0\.001: allowed: a share giving 1 to 63"),
@@ -163,3 +184,13 @@ def test_a_soft_label_variant_is_compared_with_the_same_smoothing_without_fakes(
 def test_bad_recipes_are_refused_naming_the_key(variant, message):
     with pytest.raises(ParamsError, match=message):
         parse_params({"variants": {"v": variant}})
+
+
+def test_soft_real_targets_with_fakes_need_label_smoothing_alone_beside_them():
+    soft_gan = {"fakes": "gan", "real_smoothing": 0.3, "ratios": [1]}
+    with pytest.raises(ParamsError, match=r"^variants\.soft_gan\.real_smoothing = 0\.3: allowed: 0, or an enabled "
+                                          r"variant without fakes of the same augment, init and real_smoothing"):
+        parse_params({"variants": {"soft_gan": soft_gan, "soft": {"fakes": "none", "real_smoothing": 0.1}},
+                      "grid": {"headline": "soft_gan"}})
+    parse_params({"variants": {"soft_gan": soft_gan, "soft": {"fakes": "none", "real_smoothing": 0.3}},
+                  "grid": {"headline": "soft_gan"}})  # its counterpart is there

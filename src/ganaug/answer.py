@@ -36,8 +36,8 @@ def _listed(keys: list[CellKey], effects: dict[CellKey, FakeEffect], worths: dic
 
 
 def answer(effects: dict[CellKey, FakeEffect], worths: dict[CellKey, Worth], curve: Curve, levels: list[int],
-           baselines: dict[str, str], leaky: set[str] = frozenset(), shortfalls: dict[int, dict[int, int]] | None = None,
-           smoothed: set[str] = frozenset()) -> list[str]:
+           baselines: dict[str, str], leaky: set[str] = frozenset(),
+           shortfalls: dict[int, dict[int, int]] | None = None, smoothed: set[str] = frozenset()) -> list[str]:
     """The summary's lines: where fakes pay, where they cost, how close they come per level, the ``baselines``
     (variants without fakes, by name -> what they are: classical augmentation, label smoothing) for scale,
     and where the judge's filter could not serve every class (``shortfalls``: level -> class -> fakes missing).

@@ -241,6 +241,7 @@ class Params:
                     f"at most grid.seeds at each level ({count} GANs at {level} for {self.grid.seeds.get(level)} "
                     "LeNet seeds: each GAN pairs with a LeNet seed)")
         require(REAL_ONLY not in self.variants, "variants", f"names other than {REAL_ONLY}, which is always trained")
+        without = {v.counterpart_key for v in self.enabled_variants().values() if v.fakes == "none"}
         for name, variant in self.variants.items():
             require(variant.fakes == "none" or not variant.enabled or len(variant.ratios) > 0,
                     f"variants.{name}.ratios", "a non-empty list of numbers > 0 for a variant with fakes")
@@ -251,6 +252,11 @@ class Params:
                 require(0 < fakes < self.classifier.batch_size, f"variants.{name}.fake_share",
                         f"a share giving 1 to {self.classifier.batch_size - 1} fakes of a batch of "
                         f"classifier.batch_size={self.classifier.batch_size} (got {fakes})")
+            # Soft real targets regularise by themselves: the fakes must be compared with them, never with real_only.
+            require(variant.fakes == "none" or not variant.enabled or not variant.real_smoothing
+                    or variant.counterpart_key in without, f"variants.{name}.real_smoothing",
+                    "0, or an enabled variant without fakes of the same augment, init and real_smoothing "
+                    "(its counterpart: label smoothing alone)")
             whole = max(levels) if known is None else known.train  # all real images: checked by prepare when unknown
             require(variant.fakes != "leaky" or not variant.enabled or self.grid.leaky_level == whole,
                     f"variants.{name}.fakes", f"not leaky unless grid.leaky_level is {whole} (all real images)")

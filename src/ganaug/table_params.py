@@ -76,6 +76,9 @@ class VariantParams:
         require(0 <= self.fake_smoothing < 1, "fake_smoothing", "a number in [0, 1)")
         require(0 <= self.real_smoothing < 1, "real_smoothing", "a number in [0, 1)")
         require(self.fake_share is None or 0 < self.fake_share < 1, "fake_share", "null or a share in (0, 1)")
+        # A two-stage cell would smooth from its first step, its counterpart (finetune_real) only while fine-tuning.
+        require(self.real_smoothing == 0 or self.init != "pretrain", "real_smoothing",
+                "0 with init: pretrain (its counterpart fine-tunes a real_only model trained on hard labels)")
         if self.fakes == "none":
             require(not self.ratios, "ratios", "empty when fakes is none (the variant trains on real images only)")
             require(self.init != "pretrain", "init", "scratch or finetune when fakes is none (pretrain pre-trains on fakes)")
@@ -86,6 +89,12 @@ class VariantParams:
     def treats_fakes(self) -> bool:
         """Whether the fakes are learnt from differently from real images (weight, soft targets, share)."""
         return self.fake_weight != 1.0 or self.fake_smoothing > 0 or self.fake_share is not None
+
+    @property
+    def counterpart_key(self) -> tuple[bool, str, float]:
+        """What a variant and its counterpart without fakes share: augmentation, start (a two-stage cell takes as
+        many steps as fine-tuning), real images' label smoothing."""
+        return self.augment, "finetune" if self.init == "pretrain" else self.init, self.real_smoothing
 
     @property
     def custom_loss(self) -> bool:

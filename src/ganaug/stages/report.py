@@ -115,7 +115,7 @@ def run(params: Params, out: stage_files.Report) -> None:
     leaky = {name for name, v in variants.items() if v.fakes == "leaky"}
     # What practitioners try without fakes, for scale: classical augmentation, label smoothing.
     baselines = {name: baseline(name, v) for name, v in variants.items() if v.fakes == "none" and v.init == "scratch"}
-    classical = next((name for name in baselines if variants[name].augment), None)
+    classical = next((name for name in baselines if variants[name].augment and not variants[name].real_smoothing), None)
     effects = fake_effects(values, counterparts(variants))
 
     save_csv(out.table_csv, rows)
@@ -147,8 +147,8 @@ def run(params: Params, out: stage_files.Report) -> None:
     described = [f"- **{name}**: {describe(v)}" for name, v in variants.items()]
     lines = [
         "# Does GAN data help a small-data LeNet-5?", "",
-        *answer(effects, worth_of, curve, levels, baselines, leaky, {lv: class_shortfalls(s) for lv, s in summaries["GAN"].items()},
-               soft_only(variants)),
+        *answer(effects, worth_of, curve, levels, baselines, leaky,
+                {lv: class_shortfalls(s) for lv, s in summaries["GAN"].items()}, soft_only(variants)),
         f"![worth in real images]({os.path.relpath(out.exchange_plot, table_path.parent)})", "",
         f"LeNet-5 test accuracy on the {data.test_count} real test images of {data.name}, mean ± 95% confidence "
         "half-width over seeds "
@@ -217,11 +217,9 @@ def counterparts(variants: dict) -> dict[str, str]:
 
     A two-stage variant's counterpart fine-tunes: the same steps in all, on real images only.
     """
-    without = {(v.augment, v.init, v.real_smoothing): name for name, v in variants.items() if v.fakes == "none"}
+    without = {v.counterpart_key: name for name, v in variants.items() if v.fakes == "none"}
     without.setdefault((False, "scratch", 0.0), REAL_ONLY)
-    same = {"pretrain": "finetune"}
-    return {name: without.get((v.augment, same.get(v.init, v.init), v.real_smoothing), REAL_ONLY)
-            for name, v in variants.items() if v.fakes != "none"}
+    return {name: without.get(v.counterpart_key, REAL_ONLY) for name, v in variants.items() if v.fakes != "none"}
 
 
 def soft_only(variants: dict) -> set[str]:
@@ -236,9 +234,11 @@ def soft_only(variants: dict) -> set[str]:
 def baseline(name: str, variant) -> str:
     """What a variant without fakes is, in the summary's words: 'classical augmentation', 'smoothing30 (label
     smoothing of the real images by 0.3)'."""
-    if variant.augment:
-        return f"{name} augmentation"
-    return f"{name} (label smoothing of the real images by {variant.real_smoothing:g})" if variant.real_smoothing else name
+    what = ["classical augmentation"] if variant.augment else []
+    what += [f"label smoothing of the real images by {variant.real_smoothing:g}"] if variant.real_smoothing else []
+    if what == ["classical augmentation"] and name == "classical":
+        return "classical augmentation"  # not 'classical (classical augmentation)'
+    return f"{name} ({', '.join(what)})" if what else name
 
 
 def describe(variant) -> str:

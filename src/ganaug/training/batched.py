@@ -178,7 +178,7 @@ def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[i
     ``augment[k]``, when given and not None, warps model k's batches with that strength;
     ``init[k]``, when given and not None, is the model it continues from instead of a fresh one.
     ``terms[k]``, when given and not None, says how model k treats the fakes among its rows
-    (``recipes.FakeTerms``: their loss weight, soft targets, share of each batch).
+    (``recipes.FakeTerms``: their loss weight, soft targets, share of each batch; soft targets of its real images).
     ``on_loss(step, loss)``, when given, follows the training loss of a single group (one model's, say).
     A GPU trains all models as one group; a CPU trains groups side by side, one per thread.
     """

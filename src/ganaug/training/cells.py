@@ -54,8 +54,6 @@ def train_cells(
     pool, served = serve(real, sources, [(v.fakes, c.ratio, v.filter, c.seed) for c, v in zip(cells, spec)], n_classes)
     terms = [FakeTerms(s.n_fake, v.fake_weight, v.fake_smoothing, v.fake_share, v.real_smoothing) if v.custom_loss
              else None for s, v in zip(served, spec)]
-    # A two-stage cell's second stage sees its real images only, their targets as in the first.
-    real_terms = [FakeTerms(0, real_smoothing=t.real_smoothing) if t and t.real_smoothing else None for t in terms]
     level = len(real.labels)
     models, steps = {}, dict.fromkeys(range(len(cells)), 0)
 
@@ -64,7 +62,7 @@ def train_cells(
             pool, [served[i].rows[:level] if real_only else served[i].rows for i in indices],
             [cells[i].seed for i in indices], n_steps, how, n_classes, label,
             augment=[strength if spec[i].augment else None for i in indices], init=init,
-            terms=[real_terms[i] if real_only else terms[i] for i in indices],
+            terms=[None if real_only else terms[i] for i in indices],  # two-stage cells: no real_smoothing (params)
         )
         models.update(zip(indices, trained))
         for i in indices:

@@ -1,9 +1,10 @@
-"""How a LeNet-5 treats the fakes it trains on: their loss weight, soft targets, their share of each batch
-(and soft targets for its real images, the counterpart soft-label recipes need).
+"""How a LeNet-5 treats the fakes it trains on: their loss weight, soft targets, their share of each batch;
+and soft targets for its real images, what the soft-label recipes' counterpart (label smoothing alone) needs.
 
 Recipes that made synthetic data pay in other work, as per-model terms of the batched
 training (``batched.train_lenets``). A model without terms trains on its rows pooled, every
-image alike, exactly as before; the terms only say how the fakes among its rows differ.
+image alike, exactly as before; the terms say how the fakes among its rows differ, and how soft
+the real images' targets are.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import torch.nn.functional as F
 
 
 class FakeTerms(NamedTuple):
-    """The fakes of one model: the last ``n_fake`` of its rows, and how it learns from them."""
+    """The fakes of one model (the last ``n_fake`` of its rows), how it learns from them, its real images' targets."""
 
     n_fake: int
     weight: float = 1.0  # loss weight of a fake image; a real image weighs 1
@@ -45,16 +46,16 @@ def fake_masks(rows: list[torch.Tensor], terms: list[FakeTerms], pool_size: int)
 
 
 def fake_aware_loss(logits: torch.Tensor, labels: torch.Tensor, is_fake: torch.Tensor, weight: torch.Tensor,
-                    smoothing: torch.Tensor, real_smoothing: torch.Tensor | None = None) -> torch.Tensor:
+                    smoothing: torch.Tensor, real_smoothing: torch.Tensor) -> torch.Tensor:
     """Sum over models of each model's weighted mean cross-entropy; logits (K, B, C), the rest (K, B) / (K, 1).
 
     A fake's term is weighted by its model's ``weight`` and its target smoothed by its model's
-    ``smoothing``; real images keep weight 1, and their target is smoothed by ``real_smoothing``
-    (None: hard labels). With weight 1 and no smoothing it is the plain mean cross-entropy of each model.
+    ``smoothing``; real images keep weight 1, and their target is smoothed by ``real_smoothing``.
+    With weight 1 and no smoothing it is the plain mean cross-entropy of each model.
     """
     log_p = F.log_softmax(logits, dim=2)
     nll = -log_p.gather(2, labels.unsqueeze(2)).squeeze(2)  # (K, B)
     spread = -log_p.mean(dim=2)  # cross-entropy against the uniform target
-    eps = torch.where(is_fake, smoothing, torch.zeros_like(smoothing) if real_smoothing is None else real_smoothing)
+    eps = torch.where(is_fake, smoothing, real_smoothing)
     w = torch.where(is_fake, weight, torch.ones_like(weight))
     return ((w * ((1 - eps) * nll + eps * spread)).sum(dim=1) / w.sum(dim=1)).sum()
