@@ -157,9 +157,10 @@ def test_a_soft_label_variant_is_compared_with_the_same_smoothing_without_fakes(
         "smooth10": {"fakes": "gan", "fake_smoothing": 0.1, "ratios": [1]}}}).variants
     pairs = counterparts(variants)
     assert pairs == {"gan_filtered": "real_only", "smooth30": "smoothing30", "smooth10": "real_only"}
-    assert soft_only(variants) == {"smooth10"}  # softer fakes than its counterpart's real images: not credited
+    assert soft_only(variants, pairs) == {"smooth10"}  # softer fakes than its counterpart's real images: not credited
     alone = {k: v for k, v in variants.items() if k != "smoothing30"}
-    assert counterparts(alone)["smooth30"] == "real_only" and soft_only(alone) == {"smooth10", "smooth30"}
+    alone_pairs = counterparts(alone)
+    assert alone_pairs["smooth30"] == "real_only" and soft_only(alone, alone_pairs) == {"smooth10", "smooth30"}
 
 
 def test_the_summary_names_each_baseline_by_what_it_does():

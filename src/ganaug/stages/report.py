@@ -116,7 +116,8 @@ def run(params: Params, out: stage_files.Report) -> None:
     # What practitioners try without fakes, for scale: classical augmentation, label smoothing.
     baselines = {name: baseline(name, v) for name, v in variants.items() if v.fakes == "none" and v.init == "scratch"}
     classical = next((name for name in baselines if variants[name].augment and not variants[name].real_smoothing), None)
-    effects = fake_effects(values, counterparts(variants))
+    pairs = counterparts(variants)
+    effects = fake_effects(values, pairs)
 
     save_csv(out.table_csv, rows)
     save_csv(out.stats, stats_rows(stats, effects, worth_of))
@@ -148,7 +149,7 @@ def run(params: Params, out: stage_files.Report) -> None:
     lines = [
         "# Does GAN data help a small-data LeNet-5?", "",
         *answer(effects, worth_of, curve, levels, baselines, leaky,
-                {lv: class_shortfalls(s) for lv, s in summaries["GAN"].items()}, soft_only(variants)),
+                {lv: class_shortfalls(s) for lv, s in summaries["GAN"].items()}, soft_only(variants, pairs)),
         f"![worth in real images]({os.path.relpath(out.exchange_plot, table_path.parent)})", "",
         f"LeNet-5 test accuracy on the {data.test_count} real test images of {data.name}, mean ± 95% confidence "
         "half-width over seeds "
@@ -222,10 +223,9 @@ def counterparts(variants: dict) -> dict[str, str]:
     return {name: without.get(v.counterpart_key, REAL_ONLY) for name, v in variants.items() if v.fakes != "none"}
 
 
-def soft_only(variants: dict) -> set[str]:
-    """Variants with fakes whose fakes learn from softer targets than their counterpart's real images do: soft
-    targets regularise by themselves, so a gain there is not credited to the fakes."""
-    pairs = counterparts(variants)
+def soft_only(variants: dict, pairs: dict[str, str]) -> set[str]:
+    """Variants with fakes whose fakes learn from softer targets than their counterpart (``pairs``: ``counterparts``)
+    does on its real images: soft targets regularise by themselves, so a gain there is not credited to the fakes."""
     softness = {name: v.real_smoothing for name, v in variants.items()}
     return {name for name, other in pairs.items()
             if max(variants[name].fake_smoothing, variants[name].real_smoothing) > softness.get(other, 0.0)}
@@ -234,11 +234,10 @@ def soft_only(variants: dict) -> set[str]:
 def baseline(name: str, variant) -> str:
     """What a variant without fakes is, in the summary's words: 'classical augmentation', 'smoothing30 (label
     smoothing of the real images by 0.3)'."""
-    what = ["classical augmentation"] if variant.augment else []
-    what += [f"label smoothing of the real images by {variant.real_smoothing:g}"] if variant.real_smoothing else []
-    if what == ["classical augmentation"] and name == "classical":
-        return "classical augmentation"  # not 'classical (classical augmentation)'
-    return f"{name} ({', '.join(what)})" if what else name
+    if not variant.real_smoothing:
+        return f"{name} augmentation" if variant.augment else name
+    smoothing = f"label smoothing of the real images by {variant.real_smoothing:g}"
+    return f"{name} ({'classical augmentation, ' if variant.augment else ''}{smoothing})"
 
 
 def describe(variant) -> str:
