@@ -7,6 +7,8 @@ LeNet-5: the retrain grid's from-scratch cells with GAN fakes or none, without a
 ``--level`` (real images plus that level's fakes, when ``generate`` has made them), trained the pipeline's way (``train_lenets``: the cells as
 batched models) and by the bare one-model loop (``train_lenet``: one model after another).
 GAN: ``train_gan`` against a bare loop of the same architecture, loss and batch size.
+GAN seeds: the level's GANs (at least 2) stacked in one step (``train_gans``, ``train_gan.stack``)
+against ``train_gan`` for one seed after another, the pipeline's default.
 Images/s counts training images consumed per second; each side's best of ``--rounds``
 alternating runs counts. Run from the project root after
 ``dvc repro prepare``; it reads the prepared data and writes nothing.
@@ -32,6 +34,7 @@ from ganaug.training.cells import variant_cells
 from ganaug.training.batched import train_lenets
 from ganaug.training.classifier import train_lenet
 from ganaug.training.gan import train_gan
+from ganaug.training.gan_stack import train_gans
 
 MNIST, SUBSETS, FAKES = Path("data/prepared/dataset.npz"), "data/levels/{}/subset.npz", "data/levels/{}/fakes.npz"
 BARE_MODELS = 6  # cells the bare loop trains per round
@@ -132,19 +135,42 @@ def gan_throughput(params: Params, level: int, steps: int, device: torch.device,
     return {"steps": steps, **figures}
 
 
+def stack_throughput(params: Params, level: int, steps: int, device: torch.device, rounds: int) -> dict:
+    """Real images/s through the discriminators of the level's GAN seeds: stacked (pipeline) and one by one (bare)."""
+    real = load_level(MNIST, Path(SUBSETS.format(level)), level, device)
+    recipe = dataclasses.replace(params.train_gan, steps=steps, log_every=min(steps, params.train_gan.log_every))
+    if recipe.spectral_norm:
+        return {"skipped": "train_gan.spectral_norm: stacking refuses it"}
+    seeds = [params.seed + n for n in range(max(2, len(recipe.seeds_for(level))))]
+    images = len(seeds) * steps * recipe.dstep * recipe.batch_size
+    train_gans(real.images, real.labels, dataclasses.replace(recipe, steps=5), seeds)  # warm up
+
+    def one_by_one():
+        for seed in seeds:
+            train_gan(real.images, real.labels, recipe, seed)
+
+    figures = compare(one_by_one, lambda: train_gans(real.images, real.labels, recipe, seeds), images, images, device,
+                      rounds)
+    return {"gans": len(seeds), "steps": steps, **figures}
+
+
 def measure(level: int, steps: int, gan_steps: int, rounds: int, device_name: str | None = None) -> dict:
     params = load_params("params.yaml")
     device = resolve_device(device_name or params.device)
     return {"device": str(device), "threads": torch.get_num_threads(), "level": level,
             "lenet": lenet_throughput(params, level, steps, device, rounds),
-            "gan": gan_throughput(params, level, gan_steps, device, rounds)}
+            "gan": gan_throughput(params, level, gan_steps, device, rounds),
+            "gan_stack": stack_throughput(params, level, gan_steps, device, rounds)}
 
 
 def print_throughput(figures: dict) -> None:
     print(f"throughput at {figures['level']} real images on {figures['device']} ({figures['threads']} threads)")
     print(f"{'training':<10} {'bare img/s':>11} {'pipeline img/s':>15} {'ratio':>6}")
-    for name in ("lenet", "gan"):
+    for name in ("lenet", "gan", "gan_stack"):  # gan_stack's bare side: the pipeline's GANs one after another
         row = figures[name]
+        if "skipped" in row:
+            print(f"{name:<10} skipped: {row['skipped']}")
+            continue
         bare, pipeline = row["bare_images_per_s"], row["pipeline_images_per_s"]
         print(f"{name:<10} {bare:>11} {pipeline:>15} {row['speedup']:>5}x", flush=True)
 

@@ -11,6 +11,7 @@ from functools import partial
 
 import numpy as np
 import pytest
+import torch
 
 from ganaug.description import describe, save_prepared
 from ganaug.io import save_npz
@@ -30,6 +31,15 @@ def synthetic_digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     for i, label in enumerate(labels):
         images[i, 2 * label + 4 : 2 * label + 6, 4:24] = 250
     return images, labels
+
+
+@pytest.fixture
+def one_thread():
+    """Train on one thread, as a test's child process does (the same rounding); the count is restored after."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture

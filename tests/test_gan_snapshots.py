@@ -114,10 +114,11 @@ def test_patience_stops_training_early(data):
     assert selection.best_step == 8 and log[-1]["step"] == 12
 
 
-def test_the_stage_never_reads_the_test_set_or_the_reference(tiny_mnist, tmp_path, monkeypatch):
+@pytest.mark.parametrize("stack", [False, True], ids=["one-by-one", "stacked"])
+def test_the_stage_never_reads_the_test_set_or_the_reference(tiny_mnist, tmp_path, monkeypatch, stack):
     mnist, subsets = tiny_mnist
     params = parse_params({"prepare": {"levels": [100]}, "scarcity": 100, "grid": {"seeds": {100: 2}, "leaky_level": 100},
-                           "compare": {"level": 100}, "train_gan": {**SMALL, "seeds": {100: 2}}})
+                           "compare": {"level": 100}, "train_gan": {**SMALL, "seeds": {100: 2}, "stack": stack}})
     io.save_checkpoint(tmp_path / "judge.pt", LeNet5().state_dict(), {"n_classes": 10})
     read_keys, read_checkpoints = [], []
     load_npz, load_checkpoint = io.load_npz, io.load_checkpoint
@@ -145,7 +146,8 @@ def test_the_stage_never_reads_the_test_set_or_the_reference(tiny_mnist, tmp_pat
     assert set(read_keys) == {"100", "x_train", "y_train"}  # the level's indices, then its rows of the training set
     assert read_checkpoints == [str(tmp_path / "judge.pt")]
     health = json.loads((out / "health.json").read_text())
-    assert [h["gan_seed"] for h in health["per_seed"]] == [0, 1]
+    assert [h["gan_seed"] for h in health["per_seed"]] == [0, 1] and health.get("stacked", False) == stack
+    assert not list((out / "scratch").iterdir())  # the checkpoints are gone once the outputs are written
     assert all(h["chosen"]["step"] in (4, 8, 12) for h in health["per_seed"])
     generators = io.load_model(build_generators, out / "generators.pt", made_by="test")
     first, second = (dict(g.named_parameters()) for g in generators)

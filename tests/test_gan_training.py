@@ -52,14 +52,6 @@ def data():
     return to_labelled(*synthetic_digits(200, seed=0), torch.device("cpu"))
 
 
-@pytest.fixture
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as the child trains: the same rounding
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_a_run_killed_mid_way_resumes_and_ends_with_the_uninterrupted_weights(tmp_path, data, one_thread, caplog):
     checkpoint = tmp_path / "ckpt.pt"
     killed = subprocess.run([sys.executable, "-c", CHILD, str(checkpoint)], cwd=str(ROOT), timeout=300)

@@ -63,6 +63,9 @@ class TrainGanParams:
     translation: float = 0.125  # largest shift, as a share of the side (3.5 px of 28)
     cutout: float = 0.25  # side of the erased square, as a share of the side (7 px of 28)
     augment_probability: float = 1.0  # each op is applied to each image with this probability
+    # Train the level's GAN seeds stacked, one step for all (training/gan_stack.py): fewer, larger
+    # kernels, for a GPU; on a 2-core CPU it is slower than one GAN after another (benchmarks/throughput.py).
+    stack: bool = False
     batch_size: int = 64
     dstep: int = 1  # discriminator updates per generator update (n_critic for WGAN-GP)
     lr_generator: float = 2e-4  # DCGAN paper's Adam settings
@@ -151,6 +154,8 @@ class TrainGanParams:
         require(self.loss in SIGMOID_LOSSES or not softened, "loss",
                 f"one of {', '.join(SIGMOID_LOSSES)} with label smoothing or noisy labels (a {self.loss} loss has no"
                 " target to soften; set real_label: 1.0 and noisy_labels: false)")
+        require(not (self.stack and self.spectral_norm), "stack",
+                "false with spectral_norm (torch.func cannot batch spectral normalisation's power iteration)")
         require(not (self.noisy_labels and self.real_label < 1), "noisy_labels",
                 "false with real_label < 1 (noisy labels already draw the real target; set real_label: 1.0)")
 

@@ -74,10 +74,11 @@ def interpolate(real_images: torch.Tensor, fake_images: torch.Tensor, rng: torch
 def gradient_penalty(scores: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
     """mean (||grad_x D(x)|| - 1)^2 over images (Gulrajani et al. 2017).
 
-    ``points`` (requires_grad) are where the critic gave ``scores``.
+    ``points`` (requires_grad) are where the critic gave ``scores`` (N,); stacked critics' scores
+    (K, N) at points (K, N, ...) give each critic's penalty (K,).
     """
     (gradients,) = torch.autograd.grad(scores.sum(), points, create_graph=True)  # (N, 1, 28, 28)
-    return (gradients.flatten(1).norm(dim=1) - 1).pow(2).mean()
+    return (gradients.flatten(scores.dim()).norm(dim=-1) - 1).pow(2).mean(dim=-1)
 
 
 class GanLoss(NamedTuple):

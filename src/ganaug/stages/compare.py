@@ -50,7 +50,7 @@ def run_lenets(params: Params, config: str | None, files: stage_files.CompareLen
     })
 
 
-HEALTH_KEYS = ("train_seconds", "collapsed_classes", "per_seed")
+HEALTH_KEYS = ("train_seconds", "collapsed_classes", "per_seed", "chosen_fid")
 SUMMARY_KEYS = ("tarr", "acceptance_rate")
 
 
@@ -75,6 +75,9 @@ def config_row(params: Params, name: str, templates: dict[str, str], base: dict[
         "tarr": summary["tarr"],
         "acceptance_rate": summary["acceptance_rate"],
         "gans": len(health["per_seed"]),
+        # Each GAN's kept snapshot, of the steps it trained (training/gan_snapshots.py), and their mean FID.
+        "kept_steps": " ".join(f"{gan['chosen']['step']}/{gan['steps_trained']}" for gan in health["per_seed"]),
+        "fid": health["chosen_fid"],
         "diversity_mean": round(sum(diversity) / len(diversity), 3),
         "diversity_min": min(diversity),
         "collapsed_classes": " ".join(map(str, health["collapsed_classes"])),
@@ -117,15 +120,22 @@ def markdown(rows: list[dict], base: dict[int, float], params: Params, table_pat
         "Diversity: per class, the mean pixel distance between fakes over that between real images (1 = as varied"
         " as real; mean and worst class); a class under train_gan.collapse_floor is listed as collapsed.",
         "",
-        "| configuration | arch | settings | GAN training (s) | TARR | accepted | diversity mean / min "
-        "| collapsed classes | D wins at step | LeNet accuracy | gain vs real only | p | q | samples |",
-        "|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|",
+        "GANs: the configuration's GAN seeds (train_gan.seeds at this level), each trained until its snapshots stop"
+        " improving; kept at step: each GAN's kept snapshot / the steps it trained; FID: the kept snapshots' mean, in"
+        " the judge's features against the level's real images (the selection criterion). TARR, acceptance and"
+        " diversity cover the fakes of every GAN; LeNet seed s trains on the fakes of GAN s mod GANs.",
+        "",
+        "| configuration | arch | settings | GANs | kept at step | GAN training (s) | FID | TARR | accepted "
+        "| diversity mean / min | collapsed classes | D wins at step | LeNet accuracy | gain vs real only | p | q "
+        "| samples |",
+        "|---|---|---|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         link = os.path.relpath(r["grid"], table_path.parent)
         gain = f"{r['gain']:+.4f} ± {r['gain_std']:.4f}" + (f" {r['mark']}" if r["mark"] else "")
         lines.append(
-            f"| {r['config']} | {r['arch']} | `{r['settings']}` | {r['train_seconds']:.0f} | {r['tarr']:.4f} "
+            f"| {r['config']} | {r['arch']} | `{r['settings']}` | {r['gans']} | {r['kept_steps']} "
+            f"| {r['train_seconds']:.0f} | {r['fid']:.2f} | {r['tarr']:.4f} "
             f"| {r['acceptance_rate']:.4f} | {r['diversity_mean']:.3f} / {r['diversity_min']:.3f} "
             f"| {r['collapsed_classes'] or 'none'} | {r['discriminator_wins_at'] or 'never'} "
             f"| {r['accuracy']:.4f} ± {r['accuracy_std']:.4f} | {gain} "

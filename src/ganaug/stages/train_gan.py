@@ -11,13 +11,15 @@ Writes the generators (one file, weights + the config that rebuilds them), the t
 snapshot scores every ``snapshot_every``; live while it trains), and health metrics per seed: wall time,
 steps trained, the chosen step and its scores, when the discriminator won outright, and each
 class's diversity against its real images (a collapsed class is also a logged warning).
-The checkpoints folder holds each seed's whole training state, saved every
+With ``train_gan.stack`` the level's GANs train stacked, one step for all (``training/gan_stack.py``).
+The checkpoints folder holds each seed's whole training state (or the stack's), saved every
 ``checkpoint_every`` steps; after a kill the rerun carries on from it instead of starting over.
 It is scratch, not a DVC output, and is emptied once the outputs are written.
 """
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from torch import nn
 
@@ -31,9 +33,12 @@ from ganaug.models import LeNet5
 from ganaug.params import Params
 from ganaug.runtime import resolve_device, seed_everything
 from ganaug.training.gan import train_gan
+from ganaug.training.gan_stack import train_gans
 from ganaug.training.gan_health import class_diversity, health
 from ganaug.training.gan_models import generator_config
 from ganaug.training.gan_snapshots import Criterion
+
+STACK_CHECKPOINT = "gan_stack.pt"  # the stacked GANs' one checkpoint, in the checkpoints folder
 
 
 def gan_seed(params: Params, gan: int) -> int:
@@ -49,27 +54,50 @@ def run(params: Params, level: int, files: stage_files.TrainGan, gan: TrainGanPa
     real, shape = load_level(files.data, files.subsets, level, device), load_description(files.data).model_shape
     judge = load_model(LeNet5, files.judge, made_by=f"dvc repro judge@{level}").to(device)
     criterion = Criterion(judge, real.images, real.labels, gan.snapshot_samples, gan.copy_quantile, params.seed)
-    generators, healths, curves = [], [], Curves(files.curves)
-    for number in gan.seeds_for(level):
-        seed = gan_seed(params, number)
-        started = time.perf_counter()
-        generator, log_rows, selection = train_gan(
-            real.images, real.labels, gan, seed, desc=f"GAN@{level} seed {number}", shape=shape,
-            checkpoint=files.checkpoints / f"gan_seed{number}.pt", criterion=criterion,
-            on_row=lambda kind, row, prefix=f"seed{number}": curves.log(prefix, row["step"], without_step(row)))
-        seconds = time.perf_counter() - started  # of this process: a resumed run counts only what it trained
-        diversity = class_diversity(generator, real.images, real.labels, seed)
+    numbers, curves = gan.seeds_for(level), Curves(files.curves)
+    trained, seconds = train_all(real, gan, [gan_seed(params, n) for n in numbers], level, shape, files, criterion,
+                                 lambda number, row, kind: curves.log(f"seed{number}", row["step"], without_step(row)))
+    generators, healths = [], []
+    for number, (generator, log_rows, selection), took in zip(numbers, trained, seconds):
+        diversity = class_diversity(generator, real.images, real.labels, gan_seed(params, number))
         generators.append(generator.cpu())
-        healths.append({"gan_seed": number, "train_seconds": round(seconds, 1),
+        healths.append({"gan_seed": number, "train_seconds": round(took, 1),
                         "steps_trained": selection.curve[-1]["step"], "steps_allowed": gan.steps_for(level),
                         "chosen": selection.chosen(), **health(log_rows, diversity, gan)})
     save_checkpoint(files.generators, nn.ModuleList(generators).state_dict(),
                     {"generator": generator_config(gan, shape), "count": len(generators)})
     curves.close()
-    save_json(files.health, {"level": level, "arch": gan.arch, "gan_seeds": len(generators),
+    stack = {"stacked": True} if stacked(gan, level) else {}  # train_seconds are then the stack's shared equally
+    save_json(files.health, {"level": level, "arch": gan.arch, "gan_seeds": len(generators), **stack,
                             "diffaugment": list(gan.diffaugment), **summary(healths), "per_seed": healths})
-    for number in gan.seeds_for(level):
-        (files.checkpoints / f"gan_seed{number}.pt").unlink(missing_ok=True)  # scratch: only an unfinished run needs it
+    for name in [*(f"gan_seed{number}.pt" for number in numbers), STACK_CHECKPOINT]:
+        (files.checkpoints / name).unlink(missing_ok=True)  # scratch: only an unfinished run needs it
+
+
+def stacked(gan: TrainGanParams, level: int) -> bool:
+    """Whether the level's GANs train stacked: asked for, and more than one."""
+    return gan.stack and len(gan.seeds_for(level)) > 1
+
+
+def train_all(real, gan: TrainGanParams, seeds: list[int], level: int, shape, files: stage_files.TrainGan,
+              criterion: Criterion, log: Callable[[int, dict, str], None]) -> tuple[list, list[float]]:
+    """Each GAN seed's (generator, log, snapshots) and wall seconds: one after the other, or stacked (the
+    stack's time shared equally). Seconds are of this process: a resumed run counts only what it trained."""
+    numbers = gan.seeds_for(level)
+    if stacked(gan, level):
+        started = time.perf_counter()
+        trained = train_gans(real.images, real.labels, gan, seeds, desc=f"GAN@{level} {len(seeds)} seeds stacked",
+                             shape=shape, checkpoint=files.checkpoints / STACK_CHECKPOINT, criterion=criterion,
+                             on_row=lambda k, kind, row: log(numbers[k], row, kind))
+        return trained, [(time.perf_counter() - started) / len(seeds)] * len(seeds)
+    trained, seconds = [], []
+    for number, seed in zip(numbers, seeds):
+        started = time.perf_counter()
+        trained.append(train_gan(real.images, real.labels, gan, seed, desc=f"GAN@{level} seed {number}", shape=shape,
+                                 checkpoint=files.checkpoints / f"gan_seed{number}.pt", criterion=criterion,
+                                 on_row=lambda kind, row, number=number: log(number, row, kind)))
+        seconds.append(time.perf_counter() - started)
+    return trained, seconds
 
 
 def without_step(row: dict) -> dict[str, float]:

@@ -30,12 +30,21 @@ class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the message names the step and the last finite losses."""
 
 
-def _diverged(first_bad: int, log: list[dict]) -> TrainingDiverged:
+def diverged(first_bad: int, log: list[dict]) -> TrainingDiverged:
     last = log[-1] if log else None
     finite = ("no finite interval was logged before it" if last is None else
               f"last finite interval (to step {last['step']}): d_loss {last['d_loss']:.4f}, g_loss {last['g_loss']:.4f}, "
               f"D(x) {last['d_real']:.3f}, D(G(z)) {last['d_fake']:.3f}")
     return TrainingDiverged(f"GAN loss is not finite at step {first_bad}; {finite}. Try lower learning rates.")
+
+
+def close_interval(log: list[dict], interval: torch.Tensor, step: int, params: TrainGanParams) -> dict[str, float]:
+    """Append the logged interval ending at ``step`` (means of its sums ``interval``, then zeroed) to ``log``."""
+    d_loss, d_real, d_fake, g_mean = (interval / (step - (log[-1]["step"] if log else 0))).tolist()
+    log.append({"step": step, "d_loss": d_loss, "g_loss": g_mean, "d_real": d_real, "d_fake": d_fake})
+    warn_if_discriminator_wins(log, params)
+    interval.zero_()
+    return log[-1]
 
 
 def build_parts(params: TrainGanParams, shape: ModelShape, device: torch.device) -> Parts:
@@ -81,7 +90,7 @@ def train_gan(
     run = fingerprint(params, seed, real_images, real_labels, sys.modules[__name__])
     state = load_state(Path(checkpoint), run, steps) if checkpoint else None
     if state:
-        restore(state, parts, rng)
+        restore(state, parts, [rng])
         log, interval = state["log"], state["interval"].to(device)
     selection = Selection(params.max_copy_share, params.patience, state["selection"] if state else None)
     report = on_row or (lambda kind, row: None)
@@ -90,7 +99,7 @@ def train_gan(
             report(kind, row)
     first_bad = torch.zeros((), dtype=torch.long, device=device)  # first step with a non-finite loss, 0 if none
     start = state["step"] + 1 if state else 1
-    if state and selection.exhausted(state["step"], params.min_steps):
+    if selection.stopped(params.min_steps):
         start = steps + 1  # killed after stopping early, before the outputs were written
     bar = progress(range(start, steps + 1), desc=desc, unit="step", mininterval=1.0, initial=start - 1, total=steps)
     for step in bar:
@@ -110,20 +119,18 @@ def train_gan(
         saving_now = checkpoint is not None and (step % params.checkpoint_every == 0 or step == steps)
         scoring_now = criterion is not None and (step % params.snapshot_every == 0 or step == steps)
         if (logging_now or saving_now or scoring_now) and first_bad.item():  # never keep a diverged state
-            raise _diverged(first_bad.item(), log)
+            raise diverged(first_bad.item(), log)
         if logging_now:
-            d_loss, d_real, d_fake, g_mean = (interval / (step - (log[-1]["step"] if log else 0))).tolist()
-            log.append({"step": step, "d_loss": d_loss, "g_loss": g_mean, "d_real": d_real, "d_fake": d_fake})
-            bar.set_postfix(d=f"{d_loss:.3f}", g=f"{g_mean:.3f}", dx=f"{d_real:.2f}", dgz=f"{d_fake:.2f}")
-            warn_if_discriminator_wins(log, params)
-            interval.zero_()
-            report("log", log[-1])
+            row = close_interval(log, interval, step, params)
+            bar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row['g_loss']:.3f}", dx=f"{row['d_real']:.2f}",
+                            dgz=f"{row['d_fake']:.2f}")
+            report("log", row)
         if scoring_now:
             selection.offer(step, sampled, criterion(sampled))
             report("snapshot", selection.curve[-1])
         stopping = scoring_now and selection.exhausted(step, params.min_steps)
         if saving_now or (stopping and checkpoint is not None):
-            save_state(Path(checkpoint), run, state_of(parts, step, rng, log, interval, selection.state()))
+            save_state(Path(checkpoint), run, state_of(parts, step, [rng], log, interval, selection.state()))
         if stopping:
             logger.info("%s: no better snapshot in the last %d; stopped at step %d of %d, keeping step %d",
                         desc, params.patience, step, steps, selection.best_step)

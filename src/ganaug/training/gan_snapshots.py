@@ -122,6 +122,10 @@ class Selection:
         """Whether to stop: ``patience`` snapshots in a row without a better one, past ``min_steps``."""
         return self.patience is not None and step >= min_steps and self.stale >= self.patience
 
+    def stopped(self, min_steps: int) -> bool:
+        """Whether training stopped early at the last snapshot (what a resumed run needs to know)."""
+        return bool(self.curve) and self.exhausted(self.curve[-1]["step"], min_steps)
+
     def keep_best(self, model: nn.Module) -> nn.Module:
         """``model`` with the kept snapshot's weights; a warning when none was within the copy limit."""
         if self.best_weights is not None:

@@ -59,13 +59,42 @@ def targets(goal: Objective, count: int, rng: torch.Generator, device: torch.dev
     return real_low + (real_high - real_low) * draw[0], fake_low + (fake_high - fake_low) * draw[1]
 
 
+def part(output: torch.Tensor | tuple, k: int) -> torch.Tensor | tuple:
+    """GAN k's share of a stacked model's output (K, ...): a tensor, or a tuple of them."""
+    return tuple(o[k] for o in output) if isinstance(output, tuple) else output[k]
+
+
+def discriminator_terms(goal: Objective, real_output: torch.Tensor | tuple, fake_output: torch.Tensor | tuple,
+                        labels: torch.Tensor, real_target: Target, fake_target: Target
+                        ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(d_loss without the gradient penalty, detached (mean score of x, mean score of G(z))) of one GAN
+    from D's outputs: D(x, y) towards the real target, D(G(z, y), y) towards the fake one, plus for
+    AC-GAN the class loss on both."""
+    (real_logits, real_classes), (fake_logits, fake_classes) = heads(real_output), heads(fake_output)
+    d_loss = goal.loss.d_loss(real_logits, fake_logits, real_target, fake_target)
+    if real_classes is not None:
+        classes = class_loss(real_classes, labels)
+        if goal.class_loss_on_fakes:
+            classes = classes + class_loss(fake_classes, labels)
+        d_loss = d_loss + goal.class_weight * classes
+    return d_loss, torch.stack([goal.loss.score(real_logits).mean(), goal.loss.score(fake_logits).mean()]).detach()
+
+
+def generator_loss(goal: Objective, fake_output: torch.Tensor | tuple, labels: torch.Tensor) -> torch.Tensor:
+    """g_loss of one GAN from D's output on its fakes (+ the AC-GAN class loss)."""
+    fake_logits, fake_classes = heads(fake_output)
+    g_loss = goal.loss.g_loss(fake_logits)
+    if fake_classes is not None:
+        g_loss = g_loss + goal.class_weight * class_loss(fake_classes, labels)
+    return g_loss
+
+
 def discriminator_step(
     generator: nn.Module, discriminator: nn.Module, optimizer: torch.optim.Optimizer, goal: Objective,
     real_images: torch.Tensor, labels: torch.Tensor, rng: torch.Generator,
 ) -> torch.Tensor:
-    """Minimise d_loss: D(x, y) towards the real target, D(G(z, y), y) towards the fake one;
-    plus, for AC-GAN, the class loss on both, and for WGAN-GP, the gradient penalty (between the
-    images as D sees them). With DiffAugment, D sees each image through its own random transform.
+    """Minimise d_loss (:func:`discriminator_terms`) plus, for WGAN-GP, the gradient penalty (between
+    the images as D sees them). With DiffAugment, D sees each image through its own random transform.
 
     Returns detached (loss, mean score of x, mean score of G(z)) as one tensor.
     """
@@ -73,21 +102,15 @@ def discriminator_step(
     with torch.no_grad():
         fake_images = generator(noise, labels)
     real_images, fake_images = seen(goal, real_images, rng), seen(goal, fake_images, rng)
-    real_logits, real_classes = heads(discriminator(real_images, labels))
-    fake_logits, fake_classes = heads(discriminator(fake_images, labels))
-    d_loss = goal.loss.d_loss(real_logits, fake_logits, *targets(goal, len(labels), rng, labels.device))
-    if real_classes is not None:
-        classes = class_loss(real_classes, labels)
-        if goal.class_loss_on_fakes:
-            classes = classes + class_loss(fake_classes, labels)
-        d_loss = d_loss + goal.class_weight * classes
+    d_loss, scores = discriminator_terms(goal, discriminator(real_images, labels), discriminator(fake_images, labels),
+                                         labels, *targets(goal, len(labels), rng, labels.device))
     if goal.gp_weight:
         points = interpolate(real_images, fake_images, rng).requires_grad_()
         d_loss = d_loss + goal.gp_weight * gradient_penalty(heads(discriminator(points, labels))[0], points)
     optimizer.zero_grad(set_to_none=True)
     d_loss.backward()
     optimizer.step()
-    return torch.stack([d_loss, goal.loss.score(real_logits).mean(), goal.loss.score(fake_logits).mean()]).detach()
+    return torch.cat([d_loss.detach()[None], scores])
 
 
 def generator_step(
@@ -97,10 +120,7 @@ def generator_step(
     """Minimise g_loss of D(G(z, y), y) for fresh noise and uniformly drawn classes (+ the AC-GAN class loss)."""
     labels = torch.randint(generator.n_classes, (batch_size,), generator=rng, device=device)
     noise = draw_latent(batch_size, generator, rng, device)
-    fake_logits, fake_classes = heads(discriminator(seen(goal, generator(noise, labels), rng), labels))
-    g_loss = goal.loss.g_loss(fake_logits)
-    if fake_classes is not None:
-        g_loss = g_loss + goal.class_weight * class_loss(fake_classes, labels)
+    g_loss = generator_loss(goal, discriminator(seen(goal, generator(noise, labels), rng), labels), labels)
     optimizer.zero_grad(set_to_none=True)
     g_loss.backward()
     optimizer.step()
