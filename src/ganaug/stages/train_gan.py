@@ -55,7 +55,7 @@ def run(params: Params, level: int, files: stage_files.TrainGan, gan: TrainGanPa
     judge = load_model(LeNet5, files.judge, made_by=f"dvc repro judge@{level}").to(device)
     criterion = Criterion(judge, real.images, real.labels, gan.snapshot_samples, gan.copy_quantile, params.seed)
     numbers, curves = gan.seeds_for(level), Curves(files.curves)
-    trained, seconds = train_all(real, gan, [gan_seed(params, n) for n in numbers], level, shape, files, criterion,
+    trained, seconds = train_all(real, gan, {n: gan_seed(params, n) for n in numbers}, level, shape, files, criterion,
                                  lambda number, row, kind: curves.log(f"seed{number}", row["step"], without_step(row)))
     generators, healths = [], []
     for number, (generator, log_rows, selection), took in zip(numbers, trained, seconds):
@@ -79,19 +79,21 @@ def stacked(gan: TrainGanParams, level: int) -> bool:
     return gan.stack and len(gan.seeds_for(level)) > 1
 
 
-def train_all(real, gan: TrainGanParams, seeds: list[int], level: int, shape, files: stage_files.TrainGan,
+def train_all(real, gan: TrainGanParams, seeds: dict[int, int], level: int, shape, files: stage_files.TrainGan,
               criterion: Criterion, log: Callable[[int, dict, str], None]) -> tuple[list, list[float]]:
-    """Each GAN seed's (generator, log, snapshots) and wall seconds: one after the other, or stacked (the
-    stack's time shared equally). Seconds are of this process: a resumed run counts only what it trained."""
-    numbers = gan.seeds_for(level)
+    """Each GAN's (generator, log, snapshots) and wall seconds, for ``seeds`` (GAN number -> torch seed): one
+    after the other, or stacked (the stack's time shared equally). Seconds are of this process: a resumed run
+    counts only what it trained."""
+    numbers = list(seeds)
     if stacked(gan, level):
         started = time.perf_counter()
-        trained = train_gans(real.images, real.labels, gan, seeds, desc=f"GAN@{level} {len(seeds)} seeds stacked",
-                             shape=shape, checkpoint=files.checkpoints / STACK_CHECKPOINT, criterion=criterion,
+        trained = train_gans(real.images, real.labels, gan, list(seeds.values()),
+                             desc=f"GAN@{level} {len(seeds)} seeds stacked", shape=shape,
+                             checkpoint=files.checkpoints / STACK_CHECKPOINT, criterion=criterion,
                              on_row=lambda k, kind, row: log(numbers[k], row, kind))
         return trained, [(time.perf_counter() - started) / len(seeds)] * len(seeds)
     trained, seconds = [], []
-    for number, seed in zip(numbers, seeds):
+    for number, seed in seeds.items():
         started = time.perf_counter()
         trained.append(train_gan(real.images, real.labels, gan, seed, desc=f"GAN@{level} seed {number}", shape=shape,
                                  checkpoint=files.checkpoints / f"gan_seed{number}.pt", criterion=criterion,

@@ -52,14 +52,17 @@ def build_parts(params: TrainGanParams, shape: ModelShape, device: torch.device)
     # Channels-last: about 8% more images/s on CPU (oneDNN) and the layout GPU kernels prefer.
     generator = build_generator(**generator_config(params, shape)).to(device, memory_format=CHANNELS_LAST)
     discriminator = build_discriminator(params, shape).to(device, memory_format=CHANNELS_LAST)
+    return Parts(generator, discriminator, *optimizers(params, generator, discriminator, device),
+                 copy.deepcopy(generator).requires_grad_(False) if params.ema else None)
+
+
+def optimizers(params: TrainGanParams, generator, discriminator, device: torch.device
+               ) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+    """Adam for G and for D (modules, or stacked models: anything with ``parameters()``)."""
     betas = (params.beta1, params.beta2)
     fused = device.type == "cuda"  # one kernel per optimizer step: GPU steps here are launch-bound
-    return Parts(
-        generator, discriminator,
-        torch.optim.Adam(generator.parameters(), lr=params.lr_generator, betas=betas, fused=fused),
-        torch.optim.Adam(discriminator.parameters(), lr=params.lr_discriminator, betas=betas, fused=fused),
-        copy.deepcopy(generator).requires_grad_(False) if params.ema else None,
-    )
+    return (torch.optim.Adam(generator.parameters(), lr=params.lr_generator, betas=betas, fused=fused),
+            torch.optim.Adam(discriminator.parameters(), lr=params.lr_discriminator, betas=betas, fused=fused))
 
 
 def train_gan(

@@ -27,7 +27,7 @@ from ganaug.description import MNIST_SHAPE, ModelShape
 from ganaug.gan_params import TrainGanParams
 from ganaug.losses import gradient_penalty, interpolate
 from ganaug.progress import progress
-from ganaug.training.gan import build_parts, close_interval, diverged
+from ganaug.training.gan import build_parts, close_interval, diverged, optimizers
 from ganaug.training.gan_models import draw_latent, to_output_range
 from ganaug.training.gan_snapshots import Criterion, Selection
 from ganaug.training.gan_state import Parts, fingerprint, load_state, restore, save_state, state_of
@@ -76,13 +76,8 @@ class Stacked:
 def stack_parts(singles: Sequence[Parts], params: TrainGanParams, device: torch.device) -> Parts:
     """The GANs' parts stacked; the optimizers are Adam over the stacked weights, as each GAN's own."""
     generator, discriminator = Stacked([p.generator for p in singles]), Stacked([p.discriminator for p in singles])
-    betas, fused = (params.beta1, params.beta2), device.type == "cuda"
-    return Parts(
-        generator, discriminator,
-        torch.optim.Adam(generator.parameters(), lr=params.lr_generator, betas=betas, fused=fused),
-        torch.optim.Adam(discriminator.parameters(), lr=params.lr_discriminator, betas=betas, fused=fused),
-        Stacked([p.average for p in singles]) if params.ema else None,
-    )
+    return Parts(generator, discriminator, *optimizers(params, generator, discriminator, device),
+                 Stacked([p.average for p in singles]) if params.ema else None)
 
 
 def each_seen(goal: Objective, images: torch.Tensor, rngs: Sequence[torch.Generator]) -> torch.Tensor:
