@@ -20,14 +20,14 @@ import time
 import numpy as np
 import torch
 
-from ganaug.datasets import Labelled, load_full_train, load_level, load_test_set
+from ganaug.data.tensors import Labelled, load_full_train, load_level, load_test_set
 from ganaug.metrics.quality import tarr
-from ganaug.params import load_params
+from ganaug.params.project import load_params
 from ganaug.training.batched import train_lenet_on
 from ganaug.training.classifier import accuracy, predict_proba
-from ganaug.training.gan import train_gan
-from ganaug.training.gan_models import sample
-from ganaug.training.gan_snapshots import Criterion
+from ganaug.generators.gan import train_gan
+from ganaug.generators.gan_models import sample
+from ganaug.generators.gan_snapshots import Criterion
 
 MNIST, SUBSETS = "data/prepared/dataset.npz", "data/levels/{}/subset.npz"  # each level's subset, from prepare
 

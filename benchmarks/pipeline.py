@@ -27,7 +27,7 @@ from pathlib import Path
 import psutil
 from throughput import add_arguments, measure, print_throughput
 
-from ganaug.machine import describe
+from ganaug.pipeline.machine import describe
 
 STAGES = Path(__file__).resolve().parents[1] / "src" / "ganaug" / "stages"
 
@@ -94,7 +94,7 @@ def startup() -> dict:
     """Start-up of a stage process: torch alone, and the CLI with every stage module imported."""
     stages = ", ".join(f"ganaug.stages.{path.stem}" for path in sorted(STAGES.glob("[a-z]*.py")))
     figures = {"torch_s": round(startup_seconds("import torch"), 2),
-               "ganaug_s": round(startup_seconds(f"import ganaug.cli, {stages}"), 2)}
+               "ganaug_s": round(startup_seconds(f"import ganaug.cli.main, {stages}"), 2)}
     print(f"start-up of a process: import torch {figures['torch_s']} s; "
           f"the CLI and every stage module {figures['ganaug_s']} s", flush=True)
     return figures

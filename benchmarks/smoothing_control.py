@@ -18,8 +18,8 @@ import json
 import numpy as np
 import torch
 
-from ganaug.datasets import load_level, load_test_set
-from ganaug.params import load_params
+from ganaug.data.tensors import load_level, load_test_set
+from ganaug.params.project import load_params
 from ganaug.training.batched import accuracies, train_lenets
 from ganaug.training.recipes import FakeTerms
 

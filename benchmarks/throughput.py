@@ -24,17 +24,17 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ganaug.datasets import load_fakes, load_level, serve
-from ganaug.diffaugment import DiffAugment
+from ganaug.data.tensors import load_fakes, load_level, serve
+from ganaug.generators.diffaugment import DiffAugment
 from ganaug.models import ConditionalDiscriminator, ConditionalGenerator
-from ganaug.description import MNIST_SHAPE
-from ganaug.params import Params, load_params
-from ganaug.runtime import resolve_device
+from ganaug.data.description import MNIST_SHAPE
+from ganaug.params.project import Params, load_params
+from ganaug.pipeline.runtime import resolve_device
 from ganaug.training.cells import variant_cells
 from ganaug.training.batched import train_lenets
 from ganaug.training.classifier import train_lenet
-from ganaug.training.gan import train_gan
-from ganaug.training.gan_stack import train_gans
+from ganaug.generators.gan import train_gan
+from ganaug.generators.gan_stack import train_gans
 
 MNIST, SUBSETS, FAKES = Path("data/prepared/dataset.npz"), "data/levels/{}/subset.npz", "data/levels/{}/fakes.npz"
 BARE_MODELS = 6  # cells the bare loop trains per round

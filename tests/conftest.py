@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganaug.description import describe, save_prepared
-from ganaug.io import save_npz
+from ganaug.data.description import describe, save_prepared
+from ganaug.pipeline.io import save_npz
 
 
 def save_dataset(path, arrays: dict, classes=tuple("0123456789"), name: str = "synthetic"):

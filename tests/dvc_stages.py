@@ -16,7 +16,7 @@ import yaml
 from click.testing import CliRunner
 from dvc.repo import Repo
 
-from ganaug.cli import main
+from ganaug.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE_FILES = ("dvc.yaml", "compare/dvc.yaml", "paths.yaml")

@@ -8,11 +8,11 @@ import torch
 import torch.nn.functional as F
 from scipy import special
 
-from ganaug.augment import draw_warps, generator_for, warp
-from ganaug.params import AugmentParams, parse_params
-from ganaug.pca import fit_class_gaussians, sample_class
-from ganaug.stats import adjusted, mark, paired, summarise
-from ganaug.tables import cell_stats
+from ganaug.training.augment import draw_warps, generator_for, warp
+from ganaug.params.project import AugmentParams, parse_params
+from ganaug.fakes.pca import fit_class_gaussians, sample_class
+from ganaug.report.stats import adjusted, mark, paired, summarise
+from ganaug.report.tables import cell_stats
 
 from .conftest import synthetic_digits
 
@@ -117,7 +117,7 @@ def test_table_compares_every_variant_with_real_only_at_its_level():
 
 
 def test_findings_credit_fakes_only_with_what_they_add_and_keep_the_leaky_protocol_apart():
-    from ganaug.tables import fake_effects, findings
+    from ganaug.report.tables import fake_effects, findings
 
     values = {
         (500, "real_only", 0.0): {0: 0.90, 1: 0.92, 2: 0.94},
@@ -137,7 +137,7 @@ def test_findings_credit_fakes_only_with_what_they_add_and_keep_the_leaky_protoc
 
 
 def test_fine_tuning_without_its_real_only_model_is_refused_before_training():
-    from ganaug.datasets import to_labelled
+    from ganaug.data.tensors import to_labelled
     from ganaug.training.cells import Cell, train_cells
 
     data = to_labelled(*synthetic_digits(50, seed=0), torch.device("cpu"))

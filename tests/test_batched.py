@@ -5,10 +5,10 @@ import dataclasses
 import pytest
 import torch
 
-from ganaug.description import MNIST_SHAPE
-from ganaug.datasets import to_labelled
+from ganaug.data.description import MNIST_SHAPE
+from ganaug.data.tensors import to_labelled
 from ganaug.models import LeNet5
-from ganaug.params import parse_params
+from ganaug.params.project import parse_params
 from ganaug.training import batched
 from ganaug.training.batched import batched_forward, stacked_lenets, train_lenet_on, train_lenets, unstack
 from ganaug.training.classifier import accuracy, train_lenet

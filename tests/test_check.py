@@ -3,9 +3,9 @@ import subprocess
 
 from click.testing import CliRunner
 
-from ganaug.check import compare, format_table
-from ganaug.cli import main
-from ganaug.params import GateParams
+from ganaug.cli.check import compare, format_table
+from ganaug.cli.main import main
+from ganaug.params.project import GateParams
 
 
 def write(path, data):

@@ -3,9 +3,11 @@ import numpy as np
 import pytest
 import torch
 
-from ganaug import datasets, io
-from ganaug.description import describe
-from ganaug.io import ArtifactError, save_checkpoint, save_npz
+from ganaug.data import tensors as datasets
+
+from ganaug.pipeline import io
+from ganaug.data.description import describe
+from ganaug.pipeline.io import ArtifactError, save_checkpoint, save_npz
 from ganaug.models import LeNet5
 from ganaug.stages.report import load_numeric_csv
 from tests.conftest import save_dataset, synthetic_digits

@@ -4,9 +4,9 @@ import csv
 import numpy as np
 import pytest
 
-from ganaug.data import stratified_subsets
-from ganaug.params import ParamsError, parse_params
-from ganaug.stage_files import Curve
+from ganaug.data.mnist import stratified_subsets
+from ganaug.params.project import ParamsError, parse_params
+from ganaug.pipeline.stage_files import Curve
 from ganaug.stages import curve
 
 

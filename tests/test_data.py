@@ -6,8 +6,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from ganaug import data
-from ganaug.data import (
+from ganaug.data import mnist as data
+from ganaug.data.mnist import (
     DataIntegrityError,
     SourceUnavailable,
     load_arrays_pickle,
@@ -16,7 +16,7 @@ from ganaug.data import (
     stratified_subsets,
     verify,
 )
-from ganaug.params import ParamsError
+from ganaug.params.project import ParamsError
 
 
 class _Evil:

@@ -3,10 +3,10 @@ fake images through the same transform in both steps, and bad settings are refus
 import pytest
 import torch
 
-from ganaug.diffaugment import DiffAugment
-from ganaug.params import ParamsError, parse_params
-from ganaug.training.gan_models import build_discriminator, build_generator, generator_config
-from ganaug.training.gan_steps import discriminator_step, generator_step, objective
+from ganaug.generators.diffaugment import DiffAugment
+from ganaug.params.project import ParamsError, parse_params
+from ganaug.generators.gan_models import build_discriminator, build_generator, generator_config
+from ganaug.generators.gan_steps import discriminator_step, generator_step, objective
 
 BOTH = DiffAugment(("translation", "cutout"), translation=0.125, cutout=0.25, probability=1.0, background=-1.0)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ganaug.params import load_params
+from ganaug.params.project import load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,13 +4,13 @@ import math
 import numpy as np
 import pytest
 
-from ganaug.answer import answer
-from ganaug.exchange import (
+from ganaug.report.answer import answer
+from ganaug.report.exchange import (
     ABOVE, BELOW, Curve, Worth, accuracy_at, curve_from_rows, describe, monotone, real_equivalent, worth, worth_columns,
 )
-from ganaug.params import ParamsError, parse_params
-from ganaug.stats import Paired, Summary
-from ganaug.tables import FakeEffect
+from ganaug.params.project import ParamsError, parse_params
+from ganaug.report.stats import Paired, Summary
+from ganaug.report.tables import FakeEffect
 
 # A synthetic curve linear in log10 n: 0.80 at 100, 0.90 at 1000, 0.95 at 10000.
 LEVELS = np.array([100.0, 1000.0, 10000.0])

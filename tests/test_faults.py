@@ -13,9 +13,9 @@ import pytest
 import torch
 import yaml
 
-from ganaug import io
-from ganaug.io import ArtifactError, atomic_path, load_checkpoint, load_npz, save_checkpoint, save_npz
-from ganaug.params import Params, ParamsError, parse_params
+from ganaug.pipeline import io
+from ganaug.pipeline.io import ArtifactError, atomic_path, load_checkpoint, load_npz, save_checkpoint, save_npz
+from ganaug.params.project import Params, ParamsError, parse_params
 from ganaug.stages.report import load_numeric_csv
 
 WRONG_TYPE = {int: "seven", float: "half", bool: "maybe", str: 5}
@@ -139,7 +139,7 @@ def test_a_stray_temporary_from_a_killed_write_is_cleaned_up(tmp_path):
 KILLER = """
 import sys
 import numpy as np
-from ganaug.io import save_npz
+from ganaug.pipeline.io import save_npz
 big = np.arange(40_000_000, dtype=np.uint8)  # 40 MB: the write takes a while
 while True:
     save_npz(sys.argv[1], images=big, generation=np.array([int(sys.argv[2])]))
@@ -183,7 +183,7 @@ def test_checkpoint_on_a_full_disk_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_metrics_that_are_not_an_object_are_named(tmp_path):
-    from ganaug.check import load_metrics
+    from ganaug.cli.check import load_metrics
 
     path = tmp_path / "metrics.json"
     path.write_text("[0.9]")

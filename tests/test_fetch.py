@@ -4,12 +4,12 @@ import json
 import numpy as np
 import pytest
 
-from ganaug.data import DataIntegrityError
-from ganaug.description import load_description
-from ganaug.io import save_npz
-from ganaug.params import ParamsError, parse_params
-from ganaug.registry import READERS, reader
-from ganaug.stage_files import Fetch, Prepare
+from ganaug.data.mnist import DataIntegrityError
+from ganaug.data.description import load_description
+from ganaug.pipeline.io import save_npz
+from ganaug.params.project import ParamsError, parse_params
+from ganaug.data.registry import READERS, reader
+from ganaug.pipeline.stage_files import Fetch, Prepare
 from ganaug.stages import fetch, prepare
 
 DIGITS = {"dataset": {"name": "digits", "size": 16}, "prepare": {"levels": [100, 500]}, "scarcity": 100,
@@ -71,7 +71,7 @@ def test_a_users_npz_with_class_names_is_prepared(tmp_path):
 
 
 def test_switching_to_mnist_does_not_verify_another_datasets_file_as_mnist(tmp_path, monkeypatch):
-    from ganaug import sources
+    from ganaug.data import sources
 
     data = tmp_path / "dataset.npz"
     fetch.run(parse_params(DIGITS), Fetch(data=data, description=tmp_path / "dataset.json"))

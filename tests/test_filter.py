@@ -2,10 +2,10 @@
 import numpy as np
 import torch
 
-from ganaug.description import MNIST_SHAPE
-from ganaug.datasets import Labelled, choose_fakes, serve
-from ganaug.params import parse_params
-from ganaug.judged import class_summary, generate_class
+from ganaug.data.description import MNIST_SHAPE
+from ganaug.data.tensors import Labelled, choose_fakes, serve
+from ganaug.params.project import parse_params
+from ganaug.fakes.judged import class_summary, generate_class
 from ganaug.stages.generate import gan_sampler
 from ganaug.training.cells import Cell, variant_cells
 

@@ -7,16 +7,18 @@ import pytest
 import torch
 from torch import nn
 
-from ganaug import datasets, io
-from ganaug.datasets import to_labelled
+from ganaug.data import tensors as datasets
+
+from ganaug.pipeline import io
+from ganaug.data.tensors import to_labelled
 from ganaug.models import LeNet5
-from ganaug.params import parse_params
-from ganaug.stage_files import TrainGan
+from ganaug.params.project import parse_params
+from ganaug.pipeline.stage_files import TrainGan
 from ganaug.stages import train_gan as train_gan_stage
-from ganaug.training import gan
-from ganaug.training.gan import train_gan
-from ganaug.training.gan_models import build_generators
-from ganaug.training.gan_snapshots import Criterion, Selection, nearest_distances, rank
+from ganaug.generators import gan
+from ganaug.generators.gan import train_gan
+from ganaug.generators.gan_models import build_generators
+from ganaug.generators.gan_snapshots import Criterion, Selection, nearest_distances, rank
 
 from .conftest import synthetic_digits
 

@@ -5,14 +5,14 @@ import math
 import pytest
 import torch
 
-from ganaug import losses
-from ganaug.datasets import to_labelled
+from ganaug.generators import losses
+from ganaug.data.tensors import to_labelled
 from ganaug.models import ConditionalDiscriminator, ConditionalGenerator, LeNet5
-from ganaug.params import ParamsError, parse_params
-from ganaug.training import gan_stack
-from ganaug.training.gan import TrainingDiverged, train_gan
-from ganaug.training.gan_snapshots import Criterion
-from ganaug.training.gan_stack import Stacked, train_gans
+from ganaug.params.project import ParamsError, parse_params
+from ganaug.generators import gan_stack
+from ganaug.generators.gan import TrainingDiverged, train_gan
+from ganaug.generators.gan_snapshots import Criterion
+from ganaug.generators.gan_stack import Stacked, train_gans
 
 from .conftest import synthetic_digits
 

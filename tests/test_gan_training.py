@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganaug import losses
-from ganaug.datasets import to_labelled
-from ganaug.params import LOSS_NAMES, parse_params
-from ganaug.training import gan
-from ganaug.training.gan import TrainingDiverged, train_gan
-from ganaug.training.gan_health import warn_if_discriminator_wins
-from ganaug.training.gan_state import fingerprint
+from ganaug.generators import losses
+from ganaug.data.tensors import to_labelled
+from ganaug.params.project import LOSS_NAMES, parse_params
+from ganaug.generators import gan
+from ganaug.generators.gan import TrainingDiverged, train_gan
+from ganaug.generators.gan_health import warn_if_discriminator_wins
+from ganaug.generators.gan_state import fingerprint
 
 from .conftest import synthetic_digits
 
@@ -29,9 +29,9 @@ TINY = parse_params({"train_gan": {
 # itself with SIGKILL right after the checkpoint of step 45, mid-way through a logged interval.
 CHILD = """
 import os, signal, sys, torch
-from ganaug.datasets import to_labelled
-from ganaug.params import parse_params
-from ganaug.training import gan
+from ganaug.data.tensors import to_labelled
+from ganaug.params.project import parse_params
+from ganaug.generators import gan
 from tests.conftest import synthetic_digits
 torch.set_num_threads(1)
 save = gan.save_state
@@ -61,7 +61,7 @@ def test_a_run_killed_mid_way_resumes_and_ends_with_the_uninterrupted_weights(tm
     # Resume in this process and compare with an uninterrupted run: identical weights and log,
     # bit for bit, on CPU.
     params = dataclasses.replace(TINY, steps=90, dstep=2)
-    with caplog.at_level(logging.INFO, logger="ganaug.training.gan_state"):
+    with caplog.at_level(logging.INFO, logger="ganaug.generators.gan_state"):
         resumed, resumed_log, _ = train_gan(*data, params, seed=3, checkpoint=checkpoint)
     assert "at step 45 of 90" in caplog.text
     fresh, fresh_log, _ = train_gan(*data, params, seed=3)
@@ -72,7 +72,7 @@ def test_a_run_killed_mid_way_resumes_and_ends_with_the_uninterrupted_weights(tm
 
 def test_a_finished_checkpoint_is_used_and_a_foreign_or_corrupt_one_is_not(tmp_path, data, one_thread, caplog):
     first, first_log, _ = train_gan(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
-    with caplog.at_level(logging.INFO, logger="ganaug.training.gan_state"):
+    with caplog.at_level(logging.INFO, logger="ganaug.generators.gan_state"):
         # Killed after training, before the outputs were written: nothing left to train.
         again, again_log, _ = train_gan(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
         assert "at step 60 of 60" in caplog.text
@@ -80,7 +80,7 @@ def test_a_finished_checkpoint_is_used_and_a_foreign_or_corrupt_one_is_not(tmp_p
         assert "from another run" in caplog.text
     assert again_log == first_log and all(torch.equal(first.state_dict()[k], w) for k, w in again.state_dict().items())
     (tmp_path / "ckpt.pt").write_bytes(b"not a checkpoint")
-    with caplog.at_level(logging.WARNING, logger="ganaug.training.gan_state"):
+    with caplog.at_level(logging.WARNING, logger="ganaug.generators.gan_state"):
         train_gan(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
     assert "starting over" in caplog.text and "unreadable checkpoint" in caplog.text
 
@@ -139,7 +139,7 @@ def test_every_loss_name_trains_and_the_losses_have_their_textbook_values(data, 
 def test_a_discriminator_that_wins_outright_is_warned_about_once(caplog):
     params = dataclasses.replace(TINY, d_wins_floor=0.05, d_wins_intervals=3)
     log = []
-    with caplog.at_level(logging.WARNING, logger="ganaug.training.gan_health"):
+    with caplog.at_level(logging.WARNING, logger="ganaug.generators.gan_health"):
         for step, d_fake in enumerate([0.3, 0.01, 0.02, 0.01, 0.01, 0.01], start=1):
             log.append({"step": step * 10, "d_fake": d_fake})
             warn_if_discriminator_wins(log, params)
@@ -147,8 +147,8 @@ def test_a_discriminator_that_wins_outright_is_warned_about_once(caplog):
 
 
 def test_the_fingerprint_covers_every_module_the_trainer_reaches():
-    # Found from the imports (ganaug.imports), not from a list kept by hand: the models and losses included.
-    from ganaug.imports import code_of
+    # Found from the imports (ganaug.pipeline.imports), not from a list kept by hand: the models and losses included.
+    from ganaug.pipeline.imports import code_of
 
     files = {p.name for p in code_of(gan.__name__)}
     assert {"gan.py", "gan_steps.py", "gan_models.py", "dcgan.py", "mlp.py", "losses.py", "diffaugment.py"} <= files

@@ -9,15 +9,15 @@ import pytest
 import torch
 from torch import nn
 
-from ganaug import losses
-from ganaug.datasets import to_labelled
-from ganaug.io import load_model, save_checkpoint
-from ganaug.params import ParamsError, parse_params
-from ganaug.training import gan
-from ganaug.training.gan import train_gan
-from ganaug.training.gan_health import class_diversity, discriminator_wins_at, health
-from ganaug.training.gan_models import build_discriminator, build_generator, generator_config, sample
-from ganaug.training.gan_steps import (
+from ganaug.generators import losses
+from ganaug.data.tensors import to_labelled
+from ganaug.pipeline.io import load_model, save_checkpoint
+from ganaug.params.project import ParamsError, parse_params
+from ganaug.generators import gan
+from ganaug.generators.gan import train_gan
+from ganaug.generators.gan_health import class_diversity, discriminator_wins_at, health
+from ganaug.generators.gan_models import build_discriminator, build_generator, generator_config, sample
+from ganaug.generators.gan_steps import (
     discriminator_step, generator_step, objective, targets, update_average, warmed_decay,
 )
 
@@ -208,7 +208,7 @@ def test_a_collapsed_generator_is_reported_in_the_log_and_the_metrics(data, capl
     assert diversity == [0.0] * 10
     params = gan_params(d_wins_floor=0.1, d_wins_intervals=2)
     log = [{"step": 10 * i, "d_fake": d} for i, d in enumerate([0.3, 0.05, 0.2, 0.05, 0.01, 0.01], start=1)]
-    with caplog.at_level(logging.WARNING, logger="ganaug.training.gan_health"):
+    with caplog.at_level(logging.WARNING, logger="ganaug.generators.gan_health"):
         metrics = health(log, [1.0] * 8 + [0.3, 0.9], params)
     assert metrics["collapsed_classes"] == [8] and "collapses on class 8" in caplog.text
     assert metrics["discriminator_wins_at"] == 50 and metrics["final"] == log[-1]
@@ -227,7 +227,7 @@ def test_the_log_shows_probabilities_except_for_a_critic(name):
 def test_gan_log_plot_clips_only_probabilities(tmp_path, monkeypatch, d_real, d_fake, fixed):
     import matplotlib.pyplot as plt
 
-    from ganaug import figures
+    from ganaug.report import figures
 
     saved = []
     monkeypatch.setattr(figures, "_save", lambda figure, path: saved.append(figure))

@@ -10,8 +10,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ganaug"
 MNIST_SIZES = {"28", "784", "60000", "60_000"}
 # The MNIST source and the files that hold defaults (model signatures, params' dataclass fields).
-ALLOWED = {"data.py", "dataset_params.py", "description.py", "sources.py", "params.py", "gan_params.py",
-           "table_params.py", "models/lenet.py", "models/dcgan.py", "models/mlp.py"}
+ALLOWED = {"data/mnist.py", "params/dataset.py", "data/description.py", "data/sources.py", "params/project.py",
+           "params/gan.py", "params/table.py", "models/lenet.py", "models/dcgan.py", "models/mlp.py"}
 
 
 def mnist_numbers(path: Path) -> list[tuple[int, str]]:

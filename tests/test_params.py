@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ganaug.params import Params, ParamsError, load_params, parse_params
+from ganaug.params.project import Params, ParamsError, load_params, parse_params
 from ganaug.stages.validate import tracked_params
-from ganaug.strict import Yaml12FloatLoader
+from ganaug.params.strict import Yaml12FloatLoader
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from ganaug.live import read_curves
+from ganaug.pipeline.live import read_curves
 from tests.conftest import idx_mirror, synthetic_digits
 from tests.dvc_stages import PATHS, ROOT, make_project, run_stages
 

@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from ganaug.metrics.quality import fid, inception_score, mean_pairwise_distance, prdc, tarr
-from ganaug.params import parse_params
-from ganaug.runtime import to_unit_range
+from ganaug.params.project import parse_params
+from ganaug.pipeline.runtime import to_unit_range
 from ganaug.training.classifier import accuracy, predict_proba, train_lenet
 from tests.conftest import synthetic_digits
 

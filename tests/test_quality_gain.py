@@ -1,8 +1,8 @@
 """Gain against generator quality: each GAN's gains come from the LeNet seeds that used its fakes."""
 import numpy as np
 
-from ganaug.exchange import Curve
-from ganaug.quality_gain import per_gan_gains, quality_points, trend
+from ganaug.report.exchange import Curve
+from ganaug.report.quality_gain import per_gan_gains, quality_points, trend
 
 
 def _row(variant, seed, accuracy, gan_seed="", ratio=0.0, level=500):

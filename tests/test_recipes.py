@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ganaug.datasets import to_labelled
-from ganaug.params import ParamsError, VariantParams, parse_params
+from ganaug.data.tensors import to_labelled
+from ganaug.params.project import ParamsError, VariantParams, parse_params
 from ganaug.stages.report import baseline, counterparts, soft_only
 from ganaug.training import cells as cells_module
 from ganaug.training.batched import train_lenets

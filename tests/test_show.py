@@ -1,5 +1,5 @@
 """`ganaug show`: one readable line per experiment from `dvc exp show --json`."""
-from ganaug.show import rows, table
+from ganaug.cli.show import rows, table
 
 
 def entry(rev, name, ratio, accuracy, gain, low, high):

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganaug.data import SourceUnavailable
-from ganaug.io import ArtifactError
-from ganaug.sources import (
+from ganaug.data.mnist import SourceUnavailable
+from ganaug.pipeline.io import ArtifactError
+from ganaug.data.sources import (
     from_digits,
     from_folder,
     from_npz,
@@ -15,7 +15,7 @@ from ganaug.sources import (
     resize,
     stratified_holdout,
 )
-from ganaug.strict import ParamsError
+from ganaug.params.strict import ParamsError
 
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 

@@ -1,4 +1,4 @@
-"""dvc.yaml against each stage's files (ganaug.stage_files), stage by stage as DVC resolves them.
+"""dvc.yaml against each stage's files (ganaug.pipeline.stage_files), stage by stage as DVC resolves them.
 
 An input a command reads must be a declared dep (else a changed input reruns nothing), an output
 it writes a declared out, metric or plot (else DVC neither caches nor removes it), every declared
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ganaug import stage_files
-from ganaug.stage_files import INPUT, OUTPUT, SCRATCH
+from ganaug.pipeline import stage_files
+from ganaug.pipeline.stage_files import INPUT, OUTPUT, SCRATCH
 from tests.dvc_stages import ROOT, resolved_stages, split
 
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())

@@ -17,13 +17,13 @@ import math
 import os
 from pathlib import Path
 
-from ganaug import stage_files
-from ganaug.datasets import load_fakes, load_level, load_test_set
-from ganaug.description import load_description
-from ganaug.io import atomic_path, load_json_with, save_csv, save_json
-from ganaug.params import REAL_ONLY, Params, VariantParams
-from ganaug.runtime import resolve_device, seed_everything
-from ganaug.stats import ALPHA, adjusted, paired, summarise
+from ganaug.pipeline import stage_files
+from ganaug.data.tensors import load_fakes, load_level, load_test_set
+from ganaug.data.description import load_description
+from ganaug.pipeline.io import atomic_path, load_json_with, save_csv, save_json
+from ganaug.params.project import REAL_ONLY, Params, VariantParams
+from ganaug.pipeline.runtime import resolve_device, seed_everything
+from ganaug.report.stats import ALPHA, adjusted, paired, summarise
 from ganaug.training.cells import Cell, train_cells
 
 MADE_BY = "dvc repro compare/dvc.yaml"

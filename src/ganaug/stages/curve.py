@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import torch
 
-from ganaug import stage_files
-from ganaug.data import stratified_subsets
-from ganaug.datasets import load_full_train, load_test_set
-from ganaug.description import load_description
-from ganaug.figures import plot_learning_curve
-from ganaug.io import save_csv
-from ganaug.params import Params
-from ganaug.runtime import resolve_device, seed_everything
-from ganaug.stats import summarise
+from ganaug.pipeline import stage_files
+from ganaug.data.mnist import stratified_subsets
+from ganaug.data.tensors import load_full_train, load_test_set
+from ganaug.data.description import load_description
+from ganaug.report.figures import plot_learning_curve
+from ganaug.pipeline.io import save_csv
+from ganaug.params.project import Params
+from ganaug.pipeline.runtime import resolve_device, seed_everything
+from ganaug.report.stats import summarise
 from ganaug.training.batched import accuracies, train_lenets
 
 

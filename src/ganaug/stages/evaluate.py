@@ -20,16 +20,16 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ganaug import stage_files
-from ganaug.data import per_class_counts
-from ganaug.datasets import Labelled, gan_count, load_fakes, load_level, load_test_set, take_per_class, to_labelled
-from ganaug.figures import plot_confidences, plot_per_class_quality, save_sample_grid
-from ganaug.io import load_model, save_csv, save_json
+from ganaug.pipeline import stage_files
+from ganaug.data.mnist import per_class_counts
+from ganaug.data.tensors import Labelled, gan_count, load_fakes, load_level, load_test_set, take_per_class, to_labelled
+from ganaug.report.figures import plot_confidences, plot_per_class_quality, save_sample_grid
+from ganaug.pipeline.io import load_model, save_csv, save_json
 from ganaug.metrics.quality import fid, inception_score, mean_pairwise_distance, prdc, tarr
 from ganaug.models import LeNet5
-from ganaug.description import load_description
-from ganaug.params import Params
-from ganaug.runtime import resolve_device, seed_everything
+from ganaug.data.description import load_description
+from ganaug.params.project import Params
+from ganaug.pipeline.runtime import resolve_device, seed_everything
 from ganaug.training.batched import train_lenet_on
 from ganaug.training.classifier import accuracy, predict_proba
 

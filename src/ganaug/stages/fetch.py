@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
-from ganaug import stage_files
-from ganaug.description import Description, describe, load_description, save_prepared
-from ganaug.io import ArtifactError, save_json
-from ganaug.params import Params
-from ganaug.registry import reader
+from ganaug.pipeline import stage_files
+from ganaug.data.description import Description, describe, load_description, save_prepared
+from ganaug.pipeline.io import ArtifactError, save_json
+from ganaug.params.project import Params
+from ganaug.data.registry import reader
 
 log = logging.getLogger(__name__)
 

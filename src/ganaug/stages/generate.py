@@ -17,13 +17,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from ganaug import stage_files
-from ganaug.io import load_model
-from ganaug.judged import Sampler, judge_fakes
+from ganaug.pipeline import stage_files
+from ganaug.pipeline.io import load_model
+from ganaug.fakes.judged import Sampler, judge_fakes
 from ganaug.models import LeNet5
-from ganaug.params import Params
-from ganaug.runtime import resolve_device, seed_everything, to_uint8
-from ganaug.training.gan_models import build_generators, sample, shape_of
+from ganaug.params.project import Params
+from ganaug.pipeline.runtime import resolve_device, seed_everything, to_uint8
+from ganaug.generators.gan_models import build_generators, sample, shape_of
 
 
 def load_models(generators_path: Path, judge_path: Path, device: torch.device) -> tuple[nn.ModuleList, LeNet5]:

@@ -5,14 +5,14 @@
 from __future__ import annotations
 
 
-from ganaug import stage_files
-from ganaug.datasets import load_level, load_test_set
-from ganaug.description import load_description
-from ganaug.io import save_checkpoint, save_json
-from ganaug.live import Curves
+from ganaug.pipeline import stage_files
+from ganaug.data.tensors import load_level, load_test_set
+from ganaug.data.description import load_description
+from ganaug.pipeline.io import save_checkpoint, save_json
+from ganaug.pipeline.live import Curves
 from ganaug.models.lenet import lenet_config
-from ganaug.params import Params
-from ganaug.runtime import resolve_device, seed_everything
+from ganaug.params.project import Params
+from ganaug.pipeline.runtime import resolve_device, seed_everything
 from ganaug.training.batched import train_lenet_on
 from ganaug.training.classifier import accuracy
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganaug import stage_files
-from ganaug.datasets import load_level_arrays
-from ganaug.description import load_description
-from ganaug.io import load_model
+from ganaug.pipeline import stage_files
+from ganaug.data.tensors import load_level_arrays
+from ganaug.data.description import load_description
+from ganaug.pipeline.io import load_model
 from ganaug.models import LeNet5
-from ganaug.params import Params
-from ganaug.pca import fit_class_gaussians, sample_class
-from ganaug.runtime import resolve_device, seed_everything
-from ganaug.judged import judge_fakes
+from ganaug.params.project import Params
+from ganaug.fakes.pca import fit_class_gaussians, sample_class
+from ganaug.pipeline.runtime import resolve_device, seed_everything
+from ganaug.fakes.judged import judge_fakes
 
 
 def run(params: Params, level: int, files: stage_files.Pca) -> None:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ganaug import stage_files
-from ganaug.data import MNIST_SHA256, MNIST_SIDE, DataIntegrityError, stratified_subsets
-from ganaug.description import ARRAY_KEYS, Description, load_description, sha256_of
-from ganaug.io import load_npz, save_npz
-from ganaug.params import Params, ParamsError
+from ganaug.pipeline import stage_files
+from ganaug.data.mnist import MNIST_SHA256, MNIST_SIDE, DataIntegrityError, stratified_subsets
+from ganaug.data.description import ARRAY_KEYS, Description, load_description, sha256_of
+from ganaug.pipeline.io import load_npz, save_npz
+from ganaug.params.project import Params, ParamsError
 
 log = logging.getLogger(__name__)
 

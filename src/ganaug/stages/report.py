@@ -14,18 +14,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ganaug import machine, stage_files
-from ganaug.answer import answer
-from ganaug.description import load_description_json
-from ganaug.exchange import Curve, Worth, curve_from_rows, worth
-from ganaug.figures import plot_accuracy, plot_gan_logs
-from ganaug.figures_report import plot_exchange, plot_gain_vs_quality
-from ganaug.io import ArtifactError, atomic_path, load_csv, load_json_with, save_csv, save_json
-from ganaug.live import read_curves
-from ganaug.params import FAKE_SOURCES, REAL_ONLY, Params
-from ganaug.quality_gain import per_gan_gains, quality_points, trend
-from ganaug.report_sections import class_shortfalls, gan_section, quality_section, snapshot_section
-from ganaug.tables import (
+from ganaug.pipeline import machine, stage_files
+from ganaug.report.answer import answer
+from ganaug.data.description import load_description_json
+from ganaug.report.exchange import Curve, Worth, curve_from_rows, worth
+from ganaug.report.figures import plot_accuracy, plot_gan_logs
+from ganaug.report.answer_figures import plot_exchange, plot_gain_vs_quality
+from ganaug.pipeline.io import ArtifactError, atomic_path, load_csv, load_json_with, save_csv, save_json
+from ganaug.pipeline.live import read_curves
+from ganaug.params.project import FAKE_SOURCES, REAL_ONLY, Params
+from ganaug.report.quality_gain import per_gan_gains, quality_points, trend
+from ganaug.report.sections import class_shortfalls, gan_section, quality_section, snapshot_section
+from ganaug.report.tables import (
     CellKey, cell_stats, cell_values, fake_effects, findings, headline_table, level_tables, published_table, stats_rows,
 )
 

@@ -9,12 +9,12 @@ once per seed; every variant is compared with it, seed by seed, in the report.
 from __future__ import annotations
 
 
-from ganaug import stage_files
-from ganaug.datasets import load_fakes, load_level, load_test_set
-from ganaug.description import load_description
-from ganaug.io import save_csv
-from ganaug.params import Params
-from ganaug.runtime import resolve_device, seed_everything
+from ganaug.pipeline import stage_files
+from ganaug.data.tensors import load_fakes, load_level, load_test_set
+from ganaug.data.description import load_description
+from ganaug.pipeline.io import save_csv
+from ganaug.params.project import Params
+from ganaug.pipeline.runtime import resolve_device, seed_everything
 from ganaug.training.cells import train_cells, variant_cells
 
 MADE_BY = {"gan": "dvc repro generate", "pca": "dvc repro pca", "leaky": "dvc repro generate"}  # rerun hints

@@ -23,20 +23,20 @@ from collections.abc import Callable
 
 from torch import nn
 
-from ganaug import stage_files
-from ganaug.datasets import load_level
-from ganaug.description import load_description
-from ganaug.gan_params import TrainGanParams
-from ganaug.io import load_model, save_checkpoint, save_json
-from ganaug.live import Curves
+from ganaug.pipeline import stage_files
+from ganaug.data.tensors import load_level
+from ganaug.data.description import load_description
+from ganaug.params.gan import TrainGanParams
+from ganaug.pipeline.io import load_model, save_checkpoint, save_json
+from ganaug.pipeline.live import Curves
 from ganaug.models import LeNet5
-from ganaug.params import Params
-from ganaug.runtime import resolve_device, seed_everything
-from ganaug.training.gan import train_gan
-from ganaug.training.gan_stack import train_gans
-from ganaug.training.gan_health import class_diversity, health
-from ganaug.training.gan_models import generator_config
-from ganaug.training.gan_snapshots import Criterion
+from ganaug.params.project import Params
+from ganaug.pipeline.runtime import resolve_device, seed_everything
+from ganaug.generators.gan import train_gan
+from ganaug.generators.gan_stack import train_gans
+from ganaug.generators.gan_health import class_diversity, health
+from ganaug.generators.gan_models import generator_config
+from ganaug.generators.gan_snapshots import Criterion
 
 STACK_CHECKPOINT = "gan_stack.pt"  # the stacked GANs' one checkpoint, in the checkpoints folder
 

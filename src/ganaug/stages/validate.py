@@ -16,9 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from ganaug.io import save_json
-from ganaug.params import ParamsError
-from ganaug.strict import Yaml12FloatLoader
+from ganaug.pipeline.io import save_json
+from ganaug.params.project import ParamsError
+from ganaug.params.strict import Yaml12FloatLoader
 
 log = logging.getLogger(__name__)
 

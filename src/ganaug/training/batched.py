@@ -30,12 +30,12 @@ import torch.nn.functional as F
 from torch.func import stack_module_state
 from tqdm import tqdm
 
-from ganaug.augment import Warps, draw_warps, generator_for, warp
-from ganaug.datasets import Labelled
+from ganaug.training.augment import Warps, draw_warps, generator_for, warp
+from ganaug.data.tensors import Labelled
 from ganaug.models import LeNet5
 from ganaug.models.lenet import lenet_config
-from ganaug.params import AugmentParams, ClassifierParams
-from ganaug.progress import progress
+from ganaug.params.project import AugmentParams, ClassifierParams
+from ganaug.pipeline.progress import progress
 from ganaug.training.classifier import adam, draw_batches
 from ganaug.training.recipes import FakeTerms, draw_shared, fake_aware_loss, fake_masks
 

@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ganaug.datasets import Labelled, gan_of, serve
-from ganaug.params import REAL_ONLY, AugmentParams, ClassifierParams, VariantParams
+from ganaug.data.tensors import Labelled, gan_of, serve
+from ganaug.params.project import REAL_ONLY, AugmentParams, ClassifierParams, VariantParams
 from ganaug.training.batched import accuracies, train_lenets
 from ganaug.training.recipes import FakeTerms
 

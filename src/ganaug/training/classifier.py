@@ -8,9 +8,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ganaug.augment import draw_warps, generator_for, warp
+from ganaug.training.augment import draw_warps, generator_for, warp
 from ganaug.models import LeNet5
-from ganaug.params import AugmentParams, ClassifierParams
+from ganaug.params.project import AugmentParams, ClassifierParams
 
 
 def draw_batches(n: int, steps: int, batch_size: int, seed: int, device: torch.device) -> torch.Tensor:
