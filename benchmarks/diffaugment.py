@@ -14,44 +14,39 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import time
 
 import numpy as np
 import torch
+from common import load_project, print_markdown, record, rows_arguments, save_rows
 
 from ganaug.data.tensors import Labelled, load_full_train, load_level, load_test_set
 from ganaug.metrics.quality import tarr
-from ganaug.params.project import load_params
 from ganaug.training.batched import train_lenet_on
-from ganaug.training.classifier import accuracy, predict_proba
+from ganaug.training.classifier import accuracy, lenet_steps, predict_proba
 from ganaug.generators.gan import train_gan
 from ganaug.generators.gan_models import sample
 from ganaug.generators.gan_snapshots import Criterion
 
-MNIST, SUBSETS = "data/prepared/dataset.npz", "data/levels/{}/subset.npz"  # each level's subset, from prepare
+
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--levels", type=int, nargs="+", default=[500])
+    parser.add_argument("--gan_seeds", type=int, nargs="+", default=[0, 1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--levels", type=int, nargs="+", default=[500])
-    parser.add_argument("--gan_seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--json", default=None)
-    parser.add_argument("--markdown", default=None, help="Print the table of this JSON of rows and stop.")
-    args = parser.parse_args()
+    args = rows_arguments(__doc__, options)
     if args.markdown:
-        with open(args.markdown) as handle:
-            print("\n".join(markdown(json.load(handle))))
-        return
-    params = load_params("params.yaml")
-    device = torch.device("cpu")
-    full, test = load_full_train(MNIST, device), load_test_set(MNIST, device)
-    reference = train_lenet_on(full, params.classifier.steps_for(len(full.labels)), params.classifier, params.seed)
+        return print_markdown(args.markdown, markdown)
+    project, device = load_project(), torch.device("cpu")
+    params = project.params
+    full, test = load_full_train(project.data, device), load_test_set(project.data, device)
+    reference = train_lenet_on(full, lenet_steps(params.classifier, len(full.labels)), params.classifier, params.seed)
     labels = torch.arange(10).repeat(200)  # interleaved classes: any first n fakes are class-balanced
     rows = []
     for level in args.levels:
-        real = load_level(MNIST, SUBSETS.format(level), level, device)
-        steps = params.classifier.steps_for(level)
+        real = load_level(project.data, project.subsets(level), level, device)
+        steps = lenet_steps(params.classifier, level)
         judge = train_lenet_on(real, steps, params.classifier, params.seed)
         real_only = {seed: accuracy(train_lenet_on(real, steps, params.classifier, seed), *test) for seed in args.gan_seeds}
         criterion = Criterion(judge, real.images, real.labels, params.train_gan.snapshot_samples,
@@ -73,11 +68,8 @@ def main() -> None:
                        "tarr_reference": round(tarr(predict_proba(reference, fakes), labels), 4),
                        "gan_train": round(gan_train, 4), "downstream_gain": round(downstream - real_only[seed], 4),
                        "seconds": round(time.perf_counter() - started, 1)}
-                print(json.dumps(row), flush=True)
-                rows.append(row)
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(rows, handle, indent=2)
+                record(rows, row)
+    save_rows(args.json, rows)
 
 
 KEYS = (("kept_fid", "FID, judge features", 1), ("kept_tarr_judge", "TARR judge", 3),

@@ -12,35 +12,31 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import time
 
 import numpy as np
 import torch
+from common import load_project, print_markdown, record, rows_arguments, save_rows
 
 from ganaug.data.tensors import load_level, load_test_set
-from ganaug.params.project import load_params
 from ganaug.training.batched import accuracies, train_lenets
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[10000, 60000])
     parser.add_argument("--steps", type=int, nargs="+", default=[1500, 3000, 4500, 6000])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--json", default=None, help="Also write the rows here.")
-    parser.add_argument("--markdown", default=None, help="Print the table of this JSON of rows and stop.")
-    args = parser.parse_args()
+
+
+def main() -> None:
+    args = rows_arguments(__doc__, options)
     if args.markdown:
-        with open(args.markdown) as handle:
-            print("\n".join(markdown(json.load(handle))))
-        return
-    params = load_params("params.yaml")
-    device = torch.device("cpu")
-    test = load_test_set("data/prepared/dataset.npz", device)
+        return print_markdown(args.markdown, markdown)
+    project, device = load_project(), torch.device("cpu")
+    params, test = project.params, load_test_set(project.data, device)
     rows = []
     for level in args.levels:
-        real = load_level("data/prepared/dataset.npz", f"data/levels/{level}/subset.npz", level, device)
+        real = load_level(project.data, project.subsets(level), level, device)
         every = torch.arange(len(real.labels))
         for steps in args.steps:
             started = time.perf_counter()
@@ -50,11 +46,8 @@ def main() -> None:
             row = {"level": level, "steps": steps, "epochs": round(steps * recipe.batch_size / level, 2),
                    "mean": round(float(scores.mean()), 4), "min": round(float(scores.min()), 4),
                    "max": round(float(scores.max()), 4), "seconds": round(time.perf_counter() - started, 1)}
-            print(json.dumps(row), flush=True)
-            rows.append(row)
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(rows, handle, indent=2)
+            record(rows, row)
+    save_rows(args.json, rows)
 
 
 def markdown(rows: list[dict]) -> list[str]:

@@ -13,36 +13,33 @@ measures; nothing in the pipeline is chosen by it. Needs `dvc repro prepare` fir
 from __future__ import annotations
 
 import argparse
-import json
 
 import numpy as np
 import torch
+from common import load_project, print_markdown, record, rows_arguments, save_rows
 
 from ganaug.data.tensors import load_level, load_test_set
-from ganaug.params.project import load_params
 from ganaug.training.batched import accuracies, train_lenets
+from ganaug.training.classifier import lenet_steps
 from ganaug.training.recipes import FakeTerms
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[100, 200, 500, 1000])
     parser.add_argument("--smoothing", type=float, nargs="+", default=[0.0, 0.1, 0.3])
-    parser.add_argument("--json", default=None, help="Also write the rows here.")
-    parser.add_argument("--markdown", default=None, help="Print the table of this JSON of rows and stop.")
-    args = parser.parse_args()
+
+
+def main() -> None:
+    args = rows_arguments(__doc__, options)
     if args.markdown:
-        with open(args.markdown) as handle:
-            print("\n".join(markdown(json.load(handle))))
-        return
-    params = load_params("params.yaml")
-    device = torch.device("cpu")
-    test = load_test_set("data/prepared/dataset.npz", device)
+        return print_markdown(args.markdown, markdown)
+    project, device = load_project(), torch.device("cpu")
+    params, test = project.params, load_test_set(project.data, device)
     rows = []
     for level in args.levels:
-        real = load_level("data/prepared/dataset.npz", f"data/levels/{level}/subset.npz", level, device)
+        real = load_level(project.data, project.subsets(level), level, device)
         every, seeds = torch.arange(level), list(params.grid.seeds_for(level))
-        steps = params.classifier.steps_for(level)
+        steps = lenet_steps(params.classifier, level)
         for s in args.smoothing:
             terms = [FakeTerms(level, smoothing=s) if s else None] * len(seeds)  # every row smoothed, weight 1
             models = train_lenets(real, [every] * len(seeds), seeds, steps, params.classifier, f"smooth {s}@{level}",
@@ -51,11 +48,8 @@ def main() -> None:
             row = {"level": level, "smoothing": s, "seeds": len(seeds), "steps": steps,
                    "mean": round(float(scores.mean()), 4), "min": round(float(scores.min()), 4),
                    "max": round(float(scores.max()), 4)}
-            print(json.dumps(row), flush=True)
-            rows.append(row)
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(rows, handle, indent=2)
+            record(rows, row)
+    save_rows(args.json, rows)
 
 
 def markdown(rows: list[dict]) -> list[str]:

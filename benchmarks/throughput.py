@@ -19,16 +19,15 @@ import argparse
 import dataclasses
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from common import Project, load_project
 
 from ganaug.data.tensors import load_fakes, load_level, serve
 from ganaug.generators.diffaugment import DiffAugment
 from ganaug.models import ConditionalDiscriminator, ConditionalGenerator
-from ganaug.data.description import MNIST_SHAPE
-from ganaug.params.project import Params, load_params
+from ganaug.data.description import MNIST_SHAPE, load_description
 from ganaug.pipeline.runtime import resolve_device
 from ganaug.training.cells import variant_cells
 from ganaug.training.batched import train_lenets
@@ -36,7 +35,6 @@ from ganaug.training.classifier import train_lenet
 from ganaug.generators.gan import train_gan
 from ganaug.generators.gan_stack import train_gans
 
-MNIST, SUBSETS, FAKES = Path("data/prepared/dataset.npz"), "data/levels/{}/subset.npz", "data/levels/{}/fakes.npz"
 BARE_MODELS = 6  # cells the bare loop trains per round
 
 
@@ -64,16 +62,17 @@ def compare(bare: Callable[[], object], pipeline: Callable[[], object], bare_ima
             "speedup": round(pipeline_rate / bare_rate, 2), "rounds": rounds}
 
 
-def lenet_throughput(params: Params, level: int, steps: int, device: torch.device, rounds: int) -> dict:
+def lenet_throughput(project: Project, level: int, steps: int, device: torch.device, rounds: int) -> dict:
     """Images/s of the retrain grid's cells at ``level``: batched (pipeline) and one by one (bare)."""
-    real = load_level(MNIST, Path(SUBSETS.format(level)), level, device)
-    fakes_path = Path(FAKES.format(level))
+    params = project.params
+    real = load_level(project.data, project.subsets(level), level, device)
+    fakes_path = project.level_file(level, "fakes.npz")
     # The bare loop neither warps nor fine-tunes, so only the cells that do neither compare like for like.
     plain = {n: v for n, v in params.enabled_variants().items() if v.fakes == "gan" and not v.augment and v.init == "scratch"}
     cells = variant_cells(plain, params.grid.seeds_for(level))
     if fakes_path.exists():
         requests = [("gan", c.ratio, c.variant in plain and plain[c.variant].filter, c.seed) for c in cells]
-        pool, served = serve(real, {"gan": load_fakes(fakes_path)}, requests)
+        pool, served = serve(real, {"gan": load_fakes(fakes_path, load_description(project.data))}, requests)
         rows, seeds = [s.rows for s in served], [c.seed for c in cells]
     else:  # no fakes yet: as many real-only models, the same work per step
         seeds = list(range(len(cells)))
@@ -124,9 +123,10 @@ def bare_gan(real_images: torch.Tensor, real_labels: torch.Tensor, params, seed:
         g_opt.step()
 
 
-def gan_throughput(params: Params, level: int, steps: int, device: torch.device, rounds: int) -> dict:
+def gan_throughput(project: Project, level: int, steps: int, device: torch.device, rounds: int) -> dict:
     """Real images/s through the discriminator: ``train_gan`` (pipeline) and the bare loop."""
-    real = load_level(MNIST, Path(SUBSETS.format(level)), level, device)
+    params = project.params
+    real = load_level(project.data, project.subsets(level), level, device)
     recipe = dataclasses.replace(params.train_gan, steps=steps, log_every=min(steps, params.train_gan.log_every))
     images = steps * recipe.dstep * recipe.batch_size
     train_gan(real.images, real.labels, dataclasses.replace(recipe, steps=5), params.seed)  # warm up
@@ -135,9 +135,10 @@ def gan_throughput(params: Params, level: int, steps: int, device: torch.device,
     return {"steps": steps, **figures}
 
 
-def stack_throughput(params: Params, level: int, steps: int, device: torch.device, rounds: int) -> dict:
+def stack_throughput(project: Project, level: int, steps: int, device: torch.device, rounds: int) -> dict:
     """Real images/s through the discriminators of the level's GAN seeds: stacked (pipeline) and one by one (bare)."""
-    real = load_level(MNIST, Path(SUBSETS.format(level)), level, device)
+    params = project.params
+    real = load_level(project.data, project.subsets(level), level, device)
     recipe = dataclasses.replace(params.train_gan, steps=steps, log_every=min(steps, params.train_gan.log_every))
     if recipe.spectral_norm:
         return {"skipped": "train_gan.spectral_norm: stacking refuses it"}
@@ -155,12 +156,12 @@ def stack_throughput(params: Params, level: int, steps: int, device: torch.devic
 
 
 def measure(level: int, steps: int, gan_steps: int, rounds: int, device_name: str | None = None) -> dict:
-    params = load_params("params.yaml")
-    device = resolve_device(device_name or params.device)
+    project = load_project()
+    device = resolve_device(device_name or project.params.device)
     return {"device": str(device), "threads": torch.get_num_threads(), "level": level,
-            "lenet": lenet_throughput(params, level, steps, device, rounds),
-            "gan": gan_throughput(params, level, gan_steps, device, rounds),
-            "gan_stack": stack_throughput(params, level, gan_steps, device, rounds)}
+            "lenet": lenet_throughput(project, level, steps, device, rounds),
+            "gan": gan_throughput(project, level, gan_steps, device, rounds),
+            "gan_stack": stack_throughput(project, level, gan_steps, device, rounds)}
 
 
 def print_throughput(figures: dict) -> None:

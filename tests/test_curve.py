@@ -13,6 +13,7 @@ from ganaug.stages import curve
 def test_each_level_and_seed_is_a_row_of_the_curve(tiny_mnist, tmp_path, monkeypatch):
     mnist, _ = tiny_mnist
     params = parse_params({"prepare": {"levels": [100]}, "scarcity": 100, "grid": {"seeds": {100: 2}, "leaky_level": 100},
+                           "train_gan": {"seeds": {100: 1}},
                            "compare": {"level": 100}, "curve": {"levels": [200, 100], "seeds": 2},
                            "classifier": {"batch_size": 16, "min_steps": 20, "max_steps": 20}})
     seen = []

@@ -14,23 +14,23 @@ import yaml
 
 from ganaug.pipeline import imports
 from ganaug.pipeline.imports import PLUMBING, closure, module_path
+from ganaug.pipeline.stage_files import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 
 
 def command_modules() -> dict[str, set[str]]:
-    """CLI command name -> the stage modules its click function imports."""
-    commands = {}
+    """CLI command name -> the stage modules it runs: those of stage_files.COMMANDS, and any a command of
+    cli/main.py imports itself (validate)."""
+    commands = {name: {command.run.split(":")[0]} for name, command in COMMANDS.items()}
     for node in ast.parse((SRC / "ganaug/cli/main.py").read_text()).body:
-        if not isinstance(node, ast.FunctionDef):
-            continue
-        names = [d.args[0].value for d in node.decorator_list
+        names = [d.args[0].value for d in getattr(node, "decorator_list", [])
                  if isinstance(d, ast.Call) and getattr(d.func, "attr", "") == "command" and d.args]
         if names:
             stages = {f"{n.module}.{a.name}" for n in ast.walk(node) if isinstance(n, ast.ImportFrom)
                       and n.module == "ganaug.stages" for a in n.names}
-            commands[names[0]] = stages
+            commands.setdefault(names[0], set()).update(stages)
     return commands
 
 

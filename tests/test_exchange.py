@@ -6,7 +6,7 @@ import pytest
 
 from ganaug.report.answer import answer
 from ganaug.report.exchange import (
-    ABOVE, BELOW, Curve, Worth, accuracy_at, curve_from_rows, describe, monotone, real_equivalent, worth, worth_columns,
+    ABOVE, BELOW, Curve, Worth, curve_from_rows, describe, monotone, real_equivalent, worth, worth_columns,
 )
 from ganaug.params.project import ParamsError, parse_params
 from ganaug.report.stats import Paired, Summary
@@ -22,7 +22,6 @@ def test_known_answers_on_a_curve_linear_in_log_n():
     assert real_equivalent(LEVELS, MEANS, 0.85) == pytest.approx(math.sqrt(100 * 1000))  # halfway in log n
     assert real_equivalent(LEVELS, MEANS, 0.925) == pytest.approx(math.sqrt(1000 * 10000))
     assert real_equivalent(LEVELS, MEANS, 0.80) == pytest.approx(100)
-    assert accuracy_at(LEVELS, MEANS, math.sqrt(1000 * 10000)) == pytest.approx(0.925)
 
 
 def test_outside_the_curve_says_so_instead_of_extrapolating():

@@ -176,7 +176,7 @@ def test_checkpoint_on_a_full_disk_is_a_clear_error(tmp_path, monkeypatch):
     def full_disk(*args, **kwargs):  # what torch raises when the disk fills mid-save
         raise RuntimeError("[enforce fail at inline_container.cc:626] . unexpected pos 64 vs 0\nmore detail")
 
-    monkeypatch.setattr(io.torch, "save", full_disk)
+    monkeypatch.setattr(torch, "save", full_disk)
     with pytest.raises(ArtifactError, match=r"judge.pt: cannot write \(\[enforce fail.*\); .* is unchanged"):
         save_checkpoint(tmp_path / "judge.pt", {}, {})
     assert list(tmp_path.iterdir()) == []

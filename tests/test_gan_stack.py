@@ -1,4 +1,5 @@
-"""Stacked GANs train the same GANs as the one-GAN loop, up to floating-point rounding, and resume exactly."""
+"""Stacked GANs (the stacked trainer in the one loop) train the same GANs as one GAN at a time, up to floating-point
+rounding, and resume exactly."""
 import logging
 import math
 
@@ -9,7 +10,7 @@ from ganaug.generators import losses
 from ganaug.data.tensors import to_labelled
 from ganaug.models import ConditionalDiscriminator, ConditionalGenerator, LeNet5
 from ganaug.params.project import ParamsError, parse_params
-from ganaug.generators import gan_stack
+from ganaug.generators import gan
 from ganaug.generators.gan import TrainingDiverged, train_gan
 from ganaug.generators.gan_snapshots import Criterion
 from ganaug.generators.gan_stack import Stacked, train_gans
@@ -110,7 +111,7 @@ def test_a_stack_killed_after_a_gan_stopped_resumes_without_it(data, tmp_path, m
     params = parse_params({"train_gan": STOPPING}).train_gan
     fresh = train_gans(*data, params, SEEDS, criterion=Scripted(FIDS, ORDER))
     crashed = {"done": False}
-    save = gan_stack.save_state
+    save = gan.save_state
 
     def save_then_crash(path, run, state):
         save(path, run, state)
@@ -118,7 +119,7 @@ def test_a_stack_killed_after_a_gan_stopped_resumes_without_it(data, tmp_path, m
             crashed["done"] = True
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(gan_stack, "save_state", save_then_crash)
+    monkeypatch.setattr(gan, "save_state", save_then_crash)
     with pytest.raises(KeyboardInterrupt):
         train_gans(*data, params, SEEDS, criterion=Scripted(FIDS, ORDER), checkpoint=tmp_path / "stack.pt")
     resumed = train_gans(*data, params, SEEDS, criterion=Scripted(FIDS, resumed_order), checkpoint=tmp_path / "stack.pt")
@@ -132,18 +133,18 @@ def test_a_stack_killed_after_every_gan_stopped_trains_no_more(data, tmp_path, m
     params = parse_params({"train_gan": STOPPING}).train_gan
     all_stop = {k: [1.0, 2.0, 3.0, 4.0] for k in range(3)}  # every GAN stops at 20
     fresh = train_gans(*data, params, SEEDS, criterion=Scripted(all_stop, ORDER[:1] + [(20, [0, 1, 2])]))
-    save = gan_stack.save_state
+    save = gan.save_state
 
     def save_then_crash(path, run, state):
         save(path, run, state)
         if state["step"] == 20:
             raise KeyboardInterrupt  # after training stopped, before the outputs were written
 
-    monkeypatch.setattr(gan_stack, "save_state", save_then_crash)
+    monkeypatch.setattr(gan, "save_state", save_then_crash)
     with pytest.raises(KeyboardInterrupt):
         train_gans(*data, params, SEEDS, criterion=Scripted(all_stop, ORDER[:1] + [(20, [0, 1, 2])]),
                    checkpoint=tmp_path / "stack.pt")
-    monkeypatch.setattr(gan_stack, "save_state", save)
+    monkeypatch.setattr(gan, "save_state", save)
     resumed = train_gans(*data, params, SEEDS, criterion=Scripted(all_stop, []), checkpoint=tmp_path / "stack.pt")
     for (generator, log, _), (expected, expected_log, _) in zip(resumed, fresh):
         assert log == expected_log and log[-1]["step"] == 20
@@ -182,17 +183,17 @@ def test_a_killed_stacked_run_resumes_to_the_same_weights_logs_and_choices(data,
                                                                              one_thread, caplog):
     params = parse_params({"train_gan": {**TINY, "ema": 0.9, "diffaugment": ["cutout"], "patience": 1}}).train_gan
     fresh = train_gans(*data, params, SEEDS, criterion=criterion)
-    save = gan_stack.save_state
+    save = gan.save_state
 
     def save_then_crash(path, run, state):
         save(path, run, state)
         if state["step"] == 15:
             raise KeyboardInterrupt  # the process dies after the checkpoint of step 15, mid-interval
 
-    monkeypatch.setattr(gan_stack, "save_state", save_then_crash)
+    monkeypatch.setattr(gan, "save_state", save_then_crash)
     with pytest.raises(KeyboardInterrupt):
         train_gans(*data, params, SEEDS, criterion=criterion, checkpoint=tmp_path / "stack.pt")
-    monkeypatch.setattr(gan_stack, "save_state", save)
+    monkeypatch.setattr(gan, "save_state", save)
     with caplog.at_level(logging.INFO):
         resumed = train_gans(*data, params, SEEDS, criterion=criterion, checkpoint=tmp_path / "stack.pt")
     assert "at step 15 of 40" in caplog.text  # resumed, not started over

@@ -209,7 +209,7 @@ def test_a_collapsed_generator_is_reported_in_the_log_and_the_metrics(data, capl
     params = gan_params(d_wins_floor=0.1, d_wins_intervals=2)
     log = [{"step": 10 * i, "d_fake": d} for i, d in enumerate([0.3, 0.05, 0.2, 0.05, 0.01, 0.01], start=1)]
     with caplog.at_level(logging.WARNING, logger="ganaug.generators.gan_health"):
-        metrics = health(log, [1.0] * 8 + [0.3, 0.9], params)
+        metrics = health(log, [1.0] * 8 + [0.3, 0.9], params, collapse_threshold=0.5)
     assert metrics["collapsed_classes"] == [8] and "collapses on class 8" in caplog.text
     assert metrics["discriminator_wins_at"] == 50 and metrics["final"] == log[-1]
     assert discriminator_wins_at(log, dataclasses.replace(params, loss="wasserstein", gp_weight=10.0,

@@ -5,7 +5,7 @@ import yaml
 
 from ganaug.params.project import Params, ParamsError, load_params, parse_params
 from ganaug.stages.validate import tracked_params
-from ganaug.params.strict import Yaml12FloatLoader
+from ganaug.params.strict import Yaml12FloatLoader, by_level
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,6 +18,18 @@ def test_committed_params_load():
 
 def test_defaults_are_valid():
     assert parse_params({}) == Params()
+
+
+def test_the_codes_defaults_are_params_yamls():
+    """One source of defaults: a key left out of params.yaml means what params.yaml says, variants included."""
+    assert load_params(ROOT / "params.yaml") == Params()
+
+
+def test_a_per_level_count_is_that_of_the_smallest_key_at_or_above_the_level():
+    assert [by_level({1000: 5, 60000: 3}, n) for n in (100, 1000, 1001, 60000, 60001)] == [5, 5, 3, 3, None]
+    params = parse_params({"prepare": {"levels": [100, 2000, 60000]}, "scarcity": 100, "compare": {"level": 100}})
+    assert [len(params.grid.seeds_for(n)) for n in (100, 2000, 60000)] == [5, 3, 3]  # 2000 needs no key of its own
+    assert [len(params.train_gan.seeds_for(n)) for n in (100, 2000, 60000)] == [3, 1, 1]
 
 
 def test_ints_accepted_where_floats_expected():

@@ -12,6 +12,7 @@ from ganaug.stages.report import baseline, counterparts, soft_only
 from ganaug.training import cells as cells_module
 from ganaug.training.batched import train_lenets
 from ganaug.training.cells import Cell, train_cells
+from ganaug.training.classifier import finetune_steps
 from ganaug.training.recipes import FakeTerms, draw_shared, fake_aware_loss
 
 from .conftest import synthetic_digits
@@ -116,12 +117,12 @@ def test_two_stage_cells_pretrain_on_fakes_then_fine_tune_on_real_images_only(mo
     monkeypatch.setattr(cells_module, "train_lenets", spy)
     cells = [Cell("real_only", 0.0, 0), Cell("two_stage", 0.5, 0), Cell("finetune_real", 0.0, 0)]
     rows = train_cells(real, test, {"gan": fakes}, variants, cells, RECIPE, parse_params({}).augment, "t", 10)
-    finetune_steps = RECIPE.finetune_steps_for(100)
+    tuning_steps = finetune_steps(RECIPE, 100)
     assert calls[0] == ("t", [100, 150], 20)  # stage one beside real only: real + 50 fakes
-    assert calls[-1] == ("t two-stage", [100], finetune_steps)  # stage two: the 100 real images only
+    assert calls[-1] == ("t two-stage", [100], tuning_steps)  # stage two: the 100 real images only
     by_variant = {r["variant"]: r for r in rows}
-    assert by_variant["two_stage"]["steps"] == 20 + finetune_steps and by_variant["two_stage"]["n_fake"] == 50
-    assert by_variant["finetune_real"]["steps"] == finetune_steps  # fine-tuning rows report their own steps
+    assert by_variant["two_stage"]["steps"] == 20 + tuning_steps and by_variant["two_stage"]["n_fake"] == 50
+    assert by_variant["finetune_real"]["steps"] == tuning_steps  # fine-tuning rows report their own steps
     assert counterparts(variants)["two_stage"] == "finetune_real"  # the same steps in all, real images only
 
 

@@ -29,7 +29,7 @@ def within(path: Path, folder: Path) -> bool:
 def named_files(stage) -> list[tuple[str, Path]]:
     """(role, absolute path) of every file the stage's command is given, templates filled in."""
     command, options = split(stage.cmd)
-    cls = stage_files.COMMANDS[command]
+    cls = stage_files.COMMANDS[command].files
     named = []
     for field in dataclasses.fields(cls):
         value, template = options.get(field.name), field.metadata["template"]

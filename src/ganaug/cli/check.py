@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ganaug.pipeline.io import ArtifactError, load_json
-from ganaug.params.project import GateParams
+from ganaug.params.check import GateParams
 
 
 @dataclass(frozen=True)

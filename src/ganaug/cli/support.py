@@ -13,16 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
-import torch
 
-from ganaug.data.mnist import DataIntegrityError, SourceUnavailable
-from ganaug.pipeline.io import ArtifactError
-from ganaug.params.project import ParamsError, load_params
-from ganaug.generators.gan import TrainingDiverged
+from ganaug.params.strict import ParamsError
+from ganaug.pipeline.errors import UserError
 
 log = logging.getLogger("ganaug")
-
-USER_ERRORS = (ParamsError, ArtifactError, DataIntegrityError, SourceUnavailable, TrainingDiverged)
 
 PathOption = functools.partial(click.option, type=click.Path(path_type=Path), required=True)
 params_option = click.option(
@@ -56,7 +51,7 @@ def user_errors() -> Iterator[None]:
     """The project's own errors become a one-line message and exit 1; anything else is a bug."""
     try:
         yield
-    except USER_ERRORS as error:
+    except UserError as error:
         raise click.ClickException(str(error)) from None
 
 
@@ -66,6 +61,10 @@ def stage(function):
     @params_option
     @functools.wraps(function)
     def wrapper(params_path: Path, **kwargs):
+        import torch  # here, not at the top: `ganaug show` and `ganaug check` start without it
+
+        from ganaug.params.project import load_params
+
         with user_errors():
             params = load_params(params_path)
             if "level" in kwargs and kwargs["level"] not in params.prepare.levels:

@@ -26,6 +26,7 @@ import numpy as np
 from ganaug.data.description import ARRAY_KEYS, sha256_of
 from ganaug.pipeline.io import ArtifactError, load_npz
 from ganaug.params.project import ParamsError
+from ganaug.pipeline.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,11 @@ WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
 Arrays = dict[str, np.ndarray]
 
 
-class SourceUnavailable(Exception):
+class SourceUnavailable(UserError):
     """This source cannot provide MNIST here (offline, absent); try the next one."""
 
 
-class DataIntegrityError(RuntimeError):
+class DataIntegrityError(UserError, RuntimeError):
     """A source provided MNIST whose bytes differ from the known digests."""
 
 

@@ -8,8 +8,9 @@ reader plus one line here (README, "Your own data").
 """
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
+
+from ganaug.pipeline.imports import load_named
 
 READERS = {
     "mnist": "ganaug.data.sources:read_mnist",
@@ -22,5 +23,4 @@ READERS = {
 
 
 def reader(name: str) -> Callable:
-    module, function = READERS[name].split(":")
-    return getattr(importlib.import_module(module), function)
+    return load_named(READERS[name])

@@ -22,7 +22,6 @@ from ganaug.pipeline.runtime import to_unit_range
 log = logging.getLogger(__name__)
 
 FETCH = "dvc repro fetch"
-FAKE_KEYS = ("images", "labels", "scores", "accepted", "gan_seeds")
 
 
 def train_specs(description: Description) -> dict[str, Spec]:

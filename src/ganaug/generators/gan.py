@@ -1,50 +1,70 @@
-"""Train a conditional GAN of the zoo on one level's real images: one short step each for D and G,
-snapshots scored on the level's own images (the best one kept), resumable."""
+"""Train conditional GANs of the zoo on one level's real images: the one training loop, :func:`train`.
+
+One short step each for D and G (``gan_steps.py``), snapshots scored on the level's own images (the
+best one kept), early stop, divergence checks, checkpoints and resume: written once, for one GAN
+and for K GANs stacked alike. A trainer makes what differs, the parts and their random streams:
+:func:`one_gan` (modules) or ``gan_stack.stacked_gans`` (K GANs' weights stacked, one step for all);
+the steps take either. :func:`train_gan` trains one GAN.
+"""
 from __future__ import annotations
 
 import copy
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
 from ganaug.data.description import MNIST_SHAPE, ModelShape
 from ganaug.params.gan import TrainGanParams
+from ganaug.pipeline.errors import UserError
 from ganaug.pipeline.progress import progress
-from ganaug.generators.gan_health import warn_if_discriminator_wins
 from ganaug.generators.gan_models import build_discriminator, build_generator, generator_config, to_output_range
+from ganaug.generators.gan_record import Record, Report
 from ganaug.generators.gan_snapshots import Criterion, Selection
 from ganaug.generators.gan_state import Parts, fingerprint, load_state, restore, save_state, state_of
-from ganaug.generators.gan_steps import discriminator_step, generator_step, objective, update_average, warmed_decay
+from ganaug.generators.gan_steps import (Objective, Streams, discriminator_step, generator_step, objective, per_gan,
+                                       update_average, warmed_decay)
 
 logger = logging.getLogger(__name__)
 
-LOG_FIELDS = ("step", "d_loss", "g_loss", "d_real", "d_fake")
 CHANNELS_LAST = torch.channels_last
+Trained = tuple[nn.Module, list[dict[str, float]], Selection]  # the generator to sample, its log, its snapshots
 
 
-class TrainingDiverged(RuntimeError):
+class TrainingDiverged(UserError, RuntimeError):
     """A loss became NaN or infinite; the message names the step and the last finite losses."""
 
 
-def diverged(first_bad: int, log: list[dict]) -> TrainingDiverged:
+def diverged(first_bad: int, log: list[dict], seed: int | None = None) -> TrainingDiverged:
+    """The error of a GAN whose loss was first not finite at step ``first_bad``; ``seed`` names it among several."""
     last = log[-1] if log else None
     finite = ("no finite interval was logged before it" if last is None else
               f"last finite interval (to step {last['step']}): d_loss {last['d_loss']:.4f}, g_loss {last['g_loss']:.4f}, "
               f"D(x) {last['d_real']:.3f}, D(G(z)) {last['d_fake']:.3f}")
-    return TrainingDiverged(f"GAN loss is not finite at step {first_bad}; {finite}. Try lower learning rates.")
+    which = "" if seed is None else f"GAN seed {seed}: "
+    return TrainingDiverged(f"{which}GAN loss is not finite at step {first_bad}; {finite}. Try lower learning rates.")
 
 
-def close_interval(log: list[dict], interval: torch.Tensor, step: int, params: TrainGanParams) -> dict[str, float]:
-    """Append the logged interval ending at ``step`` (means of its sums ``interval``, then zeroed) to ``log``."""
-    d_loss, d_real, d_fake, g_mean = (interval / (step - (log[-1]["step"] if log else 0))).tolist()
-    log.append({"step": step, "d_loss": d_loss, "g_loss": g_mean, "d_real": d_real, "d_fake": d_fake})
-    warn_if_discriminator_wins(log, params)
-    interval.zero_()
-    return log[-1]
+class Gans(NamedTuple):
+    """What a trainer makes for the loop: the GANs' parts and random streams, and how to reach GAN k."""
+
+    parts: Parts
+    rng: Streams  # one GAN's stream, or K stacked GANs' streams (the steps' tensors then have a model axis)
+    real_images: torch.Tensor  # in the generator's output range, in the layout the models want
+    model: Callable[[int], nn.Module]  # GAN k's sampled generator (G, or its moving average) as a module
+    code: ModuleType  # the trainer's module: the code it reaches is in the run's fingerprint
+
+    @property
+    def rngs(self) -> list[torch.Generator]:
+        return [self.rng] if isinstance(self.rng, torch.Generator) else list(self.rng)
+
+
+Trainer = Callable[[TrainGanParams, Sequence[int], torch.Tensor, ModelShape], Gans]
 
 
 def build_parts(params: TrainGanParams, shape: ModelShape, device: torch.device) -> Parts:
@@ -65,77 +85,108 @@ def optimizers(params: TrainGanParams, generator, discriminator, device: torch.d
             torch.optim.Adam(discriminator.parameters(), lr=params.lr_discriminator, betas=betas, fused=fused))
 
 
+def one_gan(params: TrainGanParams, seeds: Sequence[int], real_images: torch.Tensor, shape: ModelShape) -> Gans:
+    """The trainer of one GAN (``seeds``: its seed): plain modules, channels-last images, one random stream."""
+    (seed,) = seeds
+    torch.manual_seed(seed)
+    parts = build_parts(params, shape, real_images.device)
+    sampled = parts.generator if parts.average is None else parts.average
+    images = to_output_range(real_images, params.output).contiguous(memory_format=CHANNELS_LAST)
+    rng = torch.Generator(device=real_images.device).manual_seed(seed)
+    return Gans(parts, rng, images, lambda k: sampled, sys.modules[__name__])
+
+
 def train_gan(
     real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGanParams, seed: int, desc: str = "GAN",
-    shape: ModelShape = MNIST_SHAPE, checkpoint: Path | None = None, criterion: Criterion | None = None, on_row: Callable[[str, dict], None] | None = None,
-) -> tuple[nn.Module, list[dict[str, float]], Selection]:
-    """Train on ``real_images`` (N, C, S, S) in [-1, 1] of ``shape.n_classes`` classes; return the generator to sample, the log and the snapshots.
+    shape: ModelShape = MNIST_SHAPE, checkpoint: Path | None = None, criterion: Criterion | None = None,
+    on_row: Callable[[str, dict], None] | None = None,
+) -> Trained:
+    """:func:`train` of one GAN of ``seed``; ``on_row(kind, row)`` sees its rows."""
+    report = None if on_row is None else (lambda k, kind, row: on_row(kind, row))
+    (trained,) = train(real_images, real_labels, params, [seed], one_gan, desc, shape, checkpoint, criterion, report)
+    return trained
 
-    Trains ``params.steps_for(N)`` steps at most. With a ``criterion``, the sampled generator (the
-    moving average of G's weights when ``ema`` > 0) is scored every ``snapshot_every`` steps, the
-    best snapshot is the one returned, and training stops after ``patience`` snapshots without a
-    better one; without, the last weights are returned. The log has one row per ``log_every``
-    steps with mean losses and D scores. With a ``checkpoint`` path, the whole training state is
-    saved there every ``checkpoint_every`` steps, and an unfinished checkpoint of the same run is
-    resumed from: the resumed run ends with the same weights as an uninterrupted one.
-    ``on_row("log", row)`` and ``on_row("snapshot", row)`` see every log row and snapshot score as
-    it is made, the resumed ones first, so a live view of a resumed run is the uninterrupted one's.
+
+def train(
+    real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGanParams, seeds: Sequence[int],
+    trainer: Trainer, desc: str = "GANs", shape: ModelShape = MNIST_SHAPE, checkpoint: Path | None = None,
+    criterion: Criterion | None = None, on_row: Report | None = None,
+) -> list[Trained]:
+    """Train a GAN per seed of ``seeds`` on ``real_images`` (N, C, S, S) in [-1, 1] of ``shape.n_classes``
+    classes, with the parts ``trainer`` makes; return each one's generator to sample, log and snapshots.
+
+    Trains ``params.steps_for(N)`` steps at most. With a ``criterion``, each GAN's sampled generator
+    (the moving average of G's weights when ``ema`` > 0) is scored every ``snapshot_every`` steps, its
+    best snapshot is the one returned, and it stops after ``patience`` snapshots without a better one
+    (stacked, it trains on unrecorded until all have stopped); without, the last weights are returned.
+    Each log has one row per ``log_every`` steps with mean losses and D scores. With a ``checkpoint``
+    path, the whole training state is saved there every ``checkpoint_every`` steps, and an unfinished
+    checkpoint of the same run is resumed from: the resumed run ends with the same weights as an
+    uninterrupted one. ``on_row(k, "log", row)`` and ``on_row(k, "snapshot", row)`` see GAN k's every
+    log row and snapshot score as it is made, the resumed ones first, so a live view of a resumed run
+    is the uninterrupted one's.
     """
-    device = real_images.device
-    torch.manual_seed(seed)
-    parts = build_parts(params, shape, device)
-    sampled = parts.generator if parts.average is None else parts.average
-    real_images = to_output_range(real_images, params.output).contiguous(memory_format=CHANNELS_LAST)
-    goal = objective(params)
-    rng = torch.Generator(device=device).manual_seed(seed)
-    log, interval = [], torch.zeros(4, device=device)  # sums of d_loss, d_real, d_fake, g_loss
-    steps = params.steps_for(len(real_images))
-    run = fingerprint(params, seed, real_images, real_labels, sys.modules[__name__])
+    gans, device = trainer(params, seeds, real_images, shape), real_images.device
+    goal, steps = objective(params), params.steps_for(len(real_images))
+    run = fingerprint(params, tuple(seeds), gans.real_images, real_labels, gans.code)
     state = load_state(Path(checkpoint), run, steps) if checkpoint else None
     if state:
-        restore(state, parts, [rng])
-        log, interval = state["log"], state["interval"].to(device)
-    selection = Selection(params.max_copy_share, params.patience, state["selection"] if state else None)
-    report = on_row or (lambda kind, row: None)
-    for kind, rows in (("log", log), ("snapshot", selection.curve)):
-        for row in rows:
-            report(kind, row)
-    first_bad = torch.zeros((), dtype=torch.long, device=device)  # first step with a non-finite loss, 0 if none
-    start = state["step"] + 1 if state else 1
-    if selection.stopped(params.min_steps):
-        start = steps + 1  # killed after stopping early, before the outputs were written
+        restore(state, gans.parts, gans.rngs)
+    record, report = Record(params, len(seeds), device, state), on_row or (lambda k, kind, row: None)
+    record.replay(report)
+    first_bad = torch.zeros(len(seeds), dtype=torch.long, device=device)  # per GAN: first non-finite step, 0 if none
+    start = (state["step"] + 1 if state else 1) if record.training() else steps + 1  # killed after all stopped
     bar = progress(range(start, steps + 1), desc=desc, unit="step", mininterval=1.0, initial=start - 1, total=steps)
     for step in bar:
-        for _ in range(params.dstep):
-            index = torch.randint(len(real_images), (params.batch_size,), generator=rng, device=device)
-            d_stats = discriminator_step(parts.generator, parts.discriminator, parts.d_optimizer, goal,
-                                         real_images[index], real_labels[index], rng)
-            interval[:3] += d_stats / params.dstep
-        g_loss = generator_step(parts.generator, parts.discriminator, parts.g_optimizer, goal, params.batch_size,
-                                rng, device)
-        interval[3] += g_loss
-        if parts.average is not None:
-            update_average(parts.average, parts.generator, warmed_decay(params.ema, step))
-        # Kept on the device: a check per step would cost a host sync per step on a GPU.
-        first_bad = torch.where((first_bad == 0) & ~torch.isfinite(d_stats[0] + g_loss), step, first_bad)
+        d_stats, g_loss = train_step(gans, goal, params, step, real_labels, record.intervals)
+        # Kept on the device: a check per step would cost a host sync per step on a GPU. A stopped GAN may diverge.
+        first_bad = torch.where((first_bad == 0) & record.running & ~torch.isfinite(d_stats[..., 0] + g_loss), step,
+                                first_bad)
         logging_now = step % params.log_every == 0 or step == steps
         saving_now = checkpoint is not None and (step % params.checkpoint_every == 0 or step == steps)
         scoring_now = criterion is not None and (step % params.snapshot_every == 0 or step == steps)
-        if (logging_now or saving_now or scoring_now) and first_bad.item():  # never keep a diverged state
-            raise diverged(first_bad.item(), log)
+        if (logging_now or saving_now or scoring_now) and first_bad.any():  # never keep a diverged state
+            k = int(first_bad.nonzero()[0])
+            raise diverged(first_bad[k].item(), record.logs[k], seeds[k] if len(seeds) > 1 else None)
         if logging_now:
-            row = close_interval(log, interval, step, params)
-            bar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row['g_loss']:.3f}", dx=f"{row['d_real']:.2f}",
-                            dgz=f"{row['d_fake']:.2f}")
-            report("log", row)
-        if scoring_now:
-            selection.offer(step, sampled, criterion(sampled))
-            report("snapshot", selection.curve[-1])
-        stopping = scoring_now and selection.exhausted(step, params.min_steps)
-        if saving_now or (stopping and checkpoint is not None):
-            save_state(Path(checkpoint), run, state_of(parts, step, [rng], log, interval, selection.state()))
-        if stopping:
+            bar.set_postfix(postfix(record.close(step, report)))
+        stopped = record.score(step, gans.model, criterion, report) if scoring_now else []
+        for k in stopped:
             logger.info("%s: no better snapshot in the last %d; stopped at step %d of %d, keeping step %d",
-                        desc, params.patience, step, steps, selection.best_step)
+                        desc if len(seeds) == 1 else f"{desc}, GAN seed {seeds[k]}", params.patience, step, steps,
+                        record.selections[k].best_step)
+        if saving_now or (stopped and checkpoint is not None):
+            save_state(Path(checkpoint), run, state_of(gans.parts, step, gans.rngs, **record.state()))
+        if not record.training():
             break
-    return selection.keep_best(sampled).eval(), log, selection
+    return [(selection.keep_best(gans.model(k)).eval(), log, selection)
+            for k, (log, selection) in enumerate(zip(record.logs, record.selections))]
+
+
+def train_step(gans: Gans, goal: Objective, params: TrainGanParams, step: int, real_labels: torch.Tensor,
+               intervals: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``dstep`` D steps and one G step (of every GAN, stacked), their stats added to ``intervals`` (K, 4);
+    the last D stats ((3,), or (K, 3) stacked) and the G losses ((), or (K,))."""
+    parts, rng, real_images = gans.parts, gans.rng, gans.real_images
+    device = real_images.device
+    for _ in range(params.dstep):
+        index = per_gan(rng, lambda stream: torch.randint(len(real_images), (params.batch_size,), generator=stream,
+                                                          device=device))  # (B,), or (K, B) stacked
+        d_stats = discriminator_step(parts.generator, parts.discriminator, parts.d_optimizer, goal,
+                                     real_images[index], real_labels[index], rng)
+        intervals[:, :3] += d_stats / params.dstep
+    g_loss = generator_step(parts.generator, parts.discriminator, parts.g_optimizer, goal, params.batch_size,
+                            rng, device)
+    intervals[:, 3] += g_loss
+    if parts.average is not None:
+        update_average(parts.average, parts.generator, warmed_decay(params.ema, step))
+    return d_stats, g_loss
+
+
+def postfix(rows: list[dict[str, float]]) -> dict[str, str | int]:
+    """The progress bar's: the losses and D scores when one GAN trains, how many train when several do."""
+    if len(rows) != 1:
+        return {"training": len(rows)}
+    row = rows[0]
+    return {"d": f"{row['d_loss']:.3f}", "g": f"{row['g_loss']:.3f}", "dx": f"{row['d_real']:.2f}",
+            "dgz": f"{row['d_fake']:.2f}"}

@@ -57,12 +57,13 @@ def class_diversity(generator: nn.Module, real_images: torch.Tensor, real_labels
     return ratios
 
 
-def health(log: list[dict], diversity: list[float], params: TrainGanParams) -> dict:
-    """The health metrics; logs a warning for each collapsed class."""
-    collapsed = [label for label, ratio in enumerate(diversity) if ratio < params.collapse_floor]
+def health(log: list[dict], diversity: list[float], params: TrainGanParams, collapse_threshold: float) -> dict:
+    """The health metrics; logs a warning for each class under ``collapse_threshold`` (``evaluate``'s, which
+    flags the same in feature space)."""
+    collapsed = [label for label, ratio in enumerate(diversity) if ratio < collapse_threshold]
     for label in collapsed:
         logger.warning("the generator collapses on class %d: its fakes are %.2f as diverse as its real images "
-                       "(floor %g)", label, diversity[label], params.collapse_floor)
+                       "(evaluate.collapse_threshold %g)", label, diversity[label], collapse_threshold)
     return {
         "discriminator_wins_at": discriminator_wins_at(log, params),
         "collapsed_classes": collapsed,

@@ -15,10 +15,8 @@ from ganaug.params.gan import TrainGanParams
 from ganaug.models import ConditionalDiscriminator, ConditionalGenerator, MlpDiscriminator, MlpGenerator
 from ganaug.data.description import MNIST_SHAPE, ModelShape
 
-# Keyed by backbone. Generators saved before the objective terms had keys of their own name acgan and
-# wgan-gp, both on the dcgan body: they still load.
-GENERATORS = {"dcgan": ConditionalGenerator, "mlp": MlpGenerator, "acgan": ConditionalGenerator,
-              "wgan-gp": ConditionalGenerator}
+# Keyed by backbone (params.gan.ARCHS); the objective's terms do not change the generator's body.
+GENERATORS = {"dcgan": ConditionalGenerator, "mlp": MlpGenerator}
 
 
 def generator_config(params: TrainGanParams, shape: ModelShape = MNIST_SHAPE) -> dict:

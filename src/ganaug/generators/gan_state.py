@@ -68,7 +68,7 @@ def load_state(path: Path, run: str, steps: int) -> dict | None:
 
 class Parts(NamedTuple):
     """What a step changes, besides the random streams; ``average`` is None without EMA. Stacked GANs
-    (``training/gan_stack.py``) are parts too: their models are ``Stacked`` (not modules, with the
+    (``generators/gan_stack.py``) are parts too: their models are ``Stacked`` (not modules, with the
     same state_dict methods), each holding every GAN's weights."""
 
     generator: nn.Module
@@ -78,13 +78,13 @@ class Parts(NamedTuple):
     average: nn.Module | None
 
 
-# What a checkpoint holds: the step, the parts, the random streams (one per GAN trained), the log
-# and the snapshots so far (of one GAN, or a list with one per stacked GAN).
+# What a checkpoint holds: the step, the parts, the random streams, the logs, the interval sums (K, 4)
+# and the snapshots so far: one of each per GAN trained (``gan_record.Record``), for one GAN as for K stacked.
 STATE_KEYS = ("step", *Parts._fields, "rng", "torch_rng", "cuda_rng", "log", "interval", "selection")
 
 
-def state_of(parts: Parts, step: int, rngs: Sequence[torch.Generator], log: list, interval: torch.Tensor,
-             selection: dict | list[dict]) -> dict:
+def state_of(parts: Parts, step: int, rngs: Sequence[torch.Generator], log: list[list], interval: torch.Tensor,
+             selection: list[dict]) -> dict:
     weights = {name: part.state_dict() if part is not None else None for name, part in parts._asdict().items()}
     # torch's global streams too: dropout (the mlp discriminator) draws from them, not from ``rng``.
     cuda = torch.cuda.get_rng_state(interval.device) if interval.device.type == "cuda" else None

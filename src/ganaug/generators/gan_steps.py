@@ -3,9 +3,12 @@
 The objective (loss by name, label targets, the AC-GAN class term, the WGAN-GP penalty,
 DiffAugment's transforms in front of D) comes from params once, in :func:`objective`; the steps only apply it. Each step returns detached
 tensors, never host numbers, so a GPU loop never waits on a sync.
+The same steps train K GANs stacked (``gan_stack.py``): given K random streams, every tensor has a
+leading model axis and each random draw and each GAN's loss is made per GAN (:func:`per_gan`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import torch
@@ -40,9 +43,23 @@ def objective(params: TrainGanParams) -> Objective:
     )
 
 
-def seen(goal: Objective, images: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+# One GAN's random stream, or the streams of K GANs stacked (``gan_stack.py``): the steps take either.
+Streams = torch.Generator | Sequence[torch.Generator]
+
+
+def per_gan(rng: Streams, fn: Callable, *tensors: torch.Tensor | tuple) -> torch.Tensor | tuple:
+    """``fn(*tensors, rng)`` of one GAN (``rng`` a generator). For K stacked GANs (``rng`` their K
+    streams, ``tensors`` with a leading model axis K), ``fn`` of GAN k's share and stream, the results
+    stacked on a new leading axis (a tuple's elements each)."""
+    if isinstance(rng, torch.Generator):
+        return fn(*tensors, rng)
+    results = [fn(*(part(t, k) for t in tensors), stream) for k, stream in enumerate(rng)]
+    return tuple(map(torch.stack, zip(*results))) if isinstance(results[0], tuple) else torch.stack(results)
+
+
+def seen(goal: Objective, images: torch.Tensor, rng: Streams) -> torch.Tensor:
     """What D is shown of ``images``: their DiffAugment transform, drawn per image, or the images."""
-    return images if goal.augment is None else goal.augment(images, rng)
+    return images if goal.augment is None else per_gan(rng, goal.augment, images)
 
 
 def heads(output: torch.Tensor | tuple) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -91,38 +108,44 @@ def generator_loss(goal: Objective, fake_output: torch.Tensor | tuple, labels: t
 
 def discriminator_step(
     generator: nn.Module, discriminator: nn.Module, optimizer: torch.optim.Optimizer, goal: Objective,
-    real_images: torch.Tensor, labels: torch.Tensor, rng: torch.Generator,
+    real_images: torch.Tensor, labels: torch.Tensor, rng: Streams,
 ) -> torch.Tensor:
     """Minimise d_loss (:func:`discriminator_terms`) plus, for WGAN-GP, the gradient penalty (between
     the images as D sees them). With DiffAugment, D sees each image through its own random transform.
 
-    Returns detached (loss, mean score of x, mean score of G(z)) as one tensor.
+    Returns detached (loss, mean score of x, mean score of G(z)) as one tensor (3,). Stacked GANs
+    (``rng`` a list of K streams, models ``gan_stack.Stacked``): images (K, B, ...), labels (K, B), returns (K, 3).
     """
-    noise = draw_latent(len(labels), generator, rng, labels.device)
+    count, device = labels.shape[-1], labels.device
+    noise = per_gan(rng, lambda stream: draw_latent(count, generator, stream, device))
     with torch.no_grad():
         fake_images = generator(noise, labels)
     real_images, fake_images = seen(goal, real_images, rng), seen(goal, fake_images, rng)
-    d_loss, scores = discriminator_terms(goal, discriminator(real_images, labels), discriminator(fake_images, labels),
-                                         labels, *targets(goal, len(labels), rng, labels.device))
+    real_output, fake_output = discriminator(real_images, labels), discriminator(fake_images, labels)
+    d_loss, scores = per_gan(rng, lambda real, fake, y, stream: discriminator_terms(
+        goal, real, fake, y, *targets(goal, count, stream, device)), real_output, fake_output, labels)
     if goal.gp_weight:
-        points = interpolate(real_images, fake_images, rng).requires_grad_()
+        points = per_gan(rng, interpolate, real_images, fake_images).requires_grad_()
         d_loss = d_loss + goal.gp_weight * gradient_penalty(heads(discriminator(points, labels))[0], points)
     optimizer.zero_grad(set_to_none=True)
-    d_loss.backward()
+    d_loss.sum().backward()  # stacked, GAN k's weights get the gradient of its own loss only
     optimizer.step()
-    return torch.cat([d_loss.detach()[None], scores])
+    return torch.cat([d_loss.detach()[..., None], scores], dim=-1)
 
 
 def generator_step(
     generator: nn.Module, discriminator: nn.Module, optimizer: torch.optim.Optimizer, goal: Objective,
-    batch_size: int, rng: torch.Generator, device: torch.device,
+    batch_size: int, rng: Streams, device: torch.device,
 ) -> torch.Tensor:
-    """Minimise g_loss of D(G(z, y), y) for fresh noise and uniformly drawn classes (+ the AC-GAN class loss)."""
-    labels = torch.randint(generator.n_classes, (batch_size,), generator=rng, device=device)
-    noise = draw_latent(batch_size, generator, rng, device)
-    g_loss = generator_loss(goal, discriminator(seen(goal, generator(noise, labels), rng), labels), labels)
+    """Minimise g_loss of D(G(z, y), y) for fresh noise and uniformly drawn classes (+ the AC-GAN class loss).
+    Returns the detached loss, one per GAN when stacked (K,)."""
+    labels = per_gan(rng, lambda stream: torch.randint(generator.n_classes, (batch_size,), generator=stream,
+                                                       device=device))
+    noise = per_gan(rng, lambda stream: draw_latent(batch_size, generator, stream, device))
+    output = discriminator(seen(goal, generator(noise, labels), rng), labels)
+    g_loss = per_gan(rng, lambda fake_output, y, stream: generator_loss(goal, fake_output, y), output, labels)
     optimizer.zero_grad(set_to_none=True)
-    g_loss.backward()
+    g_loss.sum().backward()
     optimizer.step()
     return g_loss.detach()
 

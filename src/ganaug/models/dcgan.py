@@ -70,7 +70,7 @@ class ConditionalDiscriminator(nn.Module):
             shape = (4, 2, 1) if index == 0 else (3, 1, 1)
             layers += [nn.Conv2d(before, width, *shape, bias=norm == "none"), *_norm(norm, width), nn.LeakyReLU(0.2)]
         self.features = nn.Sequential(*layers, nn.Flatten())  # (N, W * (S/4)^2)
-        features = widths[-1] * (size // 4) ** 2  # conv archs have at least two widths (gan_params)
+        features = widths[-1] * (size // 4) ** 2  # conv archs have at least two widths (params/gan.py)
         self.head = nn.Linear(features, 1)
         self.classify = nn.Linear(features, n_classes) if auxiliary else None
         if spectral:

@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass, field, fields
 
 from ganaug.generators.diffaugment import OPS as DIFFAUGMENT_OPS
-from ganaug.params.strict import require
+from ganaug.generators.losses import LOSSES
+from ganaug.params.strict import by_level, require
 
-ARCHS = ("dcgan", "mlp")  # backbones; training/gan_models.py builds each
-LOSS_NAMES = ("nonsaturating", "saturating", "hinge", "wasserstein")  # the keys of losses.LOSSES
+ARCHS = ("dcgan", "mlp")  # backbones; generators/gan_models.py builds each
+LOSS_NAMES = tuple(LOSSES)
 SIGMOID_LOSSES = ("nonsaturating", "saturating")  # the ones whose targets label smoothing or noise can soften
 NORMS = ("batch", "layer", "none")
 # Recommended widths: DCGAN channels (7x7 projection first; critic from the input side), MLP units.
@@ -43,10 +44,11 @@ class TrainGanParams:
     steps: int | None = None
     epochs: float = 50.0
     min_steps: int = 4000
-    max_steps: int = 12000
-    # GANs per level (seeds 0..n-1, each its own generator, fakes and health); levels without an entry get 1.
-    seeds: dict[int, int] = field(default_factory=lambda: {500: 3, 1000: 3, 10000: 1, 60000: 1})
-    # Snapshot selection, from the level's own real images only (training/gan_snapshots.py): every
+    max_steps: int = 10000
+    # GANs per level (seeds 0..n-1, each its own generator, fakes and health), by level as grid.seeds
+    # (strict.by_level); a level above every key gets 1.
+    seeds: dict[int, int] = field(default_factory=lambda: {1000: 3})
+    # Snapshot selection, from the level's own real images only (generators/gan_snapshots.py): every
     # ``snapshot_every`` steps, ``snapshot_samples`` class-balanced fakes are scored by FID in the
     # level judge's features; the generator kept is the best snapshot whose share of near-copies of
     # training images is at most ``max_copy_share``. A near-copy is nearer (pixels) to a training
@@ -63,7 +65,7 @@ class TrainGanParams:
     translation: float = 0.125  # largest shift, as a share of the side (3.5 px of 28)
     cutout: float = 0.25  # side of the erased square, as a share of the side (7 px of 28)
     augment_probability: float = 1.0  # each op is applied to each image with this probability
-    # Train the level's GAN seeds stacked, one step for all (training/gan_stack.py): fewer, larger
+    # Train the level's GAN seeds stacked, one step for all (generators/gan_stack.py): fewer, larger
     # kernels, for a GPU; on a 2-core CPU it is slower than one GAN after another (benchmarks/throughput.py).
     stack: bool = False
     batch_size: int = 64
@@ -90,7 +92,6 @@ class TrainGanParams:
     # Warn when mean D(G(z)) stays under this floor for this many logged intervals: D wins outright.
     d_wins_floor: float = 0.05
     d_wins_intervals: int = 5
-    collapse_floor: float = 0.5  # warn when a class's fakes are under this share as diverse as its real images
 
     def __post_init__(self):
         for key in ("latent_dim", "batch_size", "dstep", "log_every", "checkpoint_every", "d_wins_intervals",
@@ -134,7 +135,7 @@ class TrainGanParams:
         real_mean, fake_mean = sum(self.noisy_real) / 2, sum(self.noisy_fake) / 2
         require(real_mean <= 1, "noisy_real", "a range whose middle is at most 1 (the mean target is a probability)")
         require(fake_mean < real_mean, "noisy_fake", "a range whose middle is below noisy_real's")
-        for key in ("class_weight", "gp_weight", "collapse_floor"):
+        for key in ("class_weight", "gp_weight"):
             require(getattr(self, key) >= 0, key, "a number >= 0")
         require(0 <= self.ema < 1, "ema", "a decay in [0, 1) (0 = off)")
         require(0 <= self.d_wins_floor < 1, "d_wins_floor", "a probability in [0, 1)")
@@ -167,7 +168,7 @@ class TrainGanParams:
 
     def seeds_for(self, level: int) -> tuple[int, ...]:
         """The level's GAN seeds, 0..n-1."""
-        return tuple(range(self.seeds.get(level, 1)))
+        return tuple(range(by_level(self.seeds, level) or 1))
 
     def widths(self, model: str) -> tuple[int, ...]:
         """The ``generator`` or ``discriminator`` widths, the arch's recommended ones when unset."""
@@ -194,7 +195,13 @@ class CompareParams:
     filter: bool = True  # serve judge-accepted fakes only
     seeds: int = 5  # LeNet-5s per configuration, and for real only (seeds 0..n-1)
     # name -> train_gan keys that differ from the train_gan section ({} = the pipeline's own GAN).
-    configs: dict[str, dict] = field(default_factory=lambda: {"dcgan": {}})
+    configs: dict[str, dict] = field(default_factory=lambda: {
+        "dcgan": {}, "dcgan_ema": {"ema": 0.999}, "dcgan_deeper_d": {"d_widths": [32, 64, 128]},
+        "acgan": {"class_weight": 1.0}, "acgan_real_classes": {"class_weight": 1.0, "class_loss_on_fakes": False},
+        "wgan-gp": {"loss": "wasserstein", "real_label": 1.0, "dstep": 5, "lr_generator": 1e-4, "lr_discriminator": 1e-4,
+                    "beta1": 0.0, "beta2": 0.9, "d_norm": "layer", "gp_weight": 10.0},
+        "mlp": {"arch": "mlp"},
+    })
 
     def __post_init__(self):
         require(self.ratio > 0, "ratio", "a number > 0")

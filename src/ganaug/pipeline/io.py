@@ -16,16 +16,21 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+from ganaug.pipeline.errors import UserError
+
+if TYPE_CHECKING:
+    import torch
 
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-class ArtifactError(RuntimeError):
+class ArtifactError(UserError, RuntimeError):
     """An input file is missing or unreadable; the message says what to run."""
 
 
@@ -175,6 +180,8 @@ def load_csv(path: str | Path, made_by: str, columns: tuple[str, ...]) -> list[d
 
 def save_checkpoint(path: str | Path, state_dict: dict, config: dict) -> None:
     """Save weights with the integer config needed to rebuild the model."""
+    import torch  # the checkpoint functions import torch themselves: `ganaug check` reads JSON only
+
     with atomic_path(path) as tmp:
         try:
             # Through a file object, so the archive's inner folder is "archive" rather than the
@@ -187,6 +194,8 @@ def save_checkpoint(path: str | Path, state_dict: dict, config: dict) -> None:
 
 def load_checkpoint(path: str | Path, made_by: str) -> tuple[dict, dict]:
     """Return (config, state_dict); ``weights_only`` so a tampered file cannot run code."""
+    import torch
+
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
         return checkpoint["config"], checkpoint["state_dict"]
@@ -201,6 +210,8 @@ def load_model(build: Callable[..., torch.nn.Module], path: str | Path, made_by:
 
     A file that does not fit (another model's, an old format) raises ArtifactError.
     """
+    import torch
+
     config, weights = load_checkpoint(path, made_by)
     what = build.__name__.removeprefix("build_")  # LeNet5; build_generator -> generator
     try:

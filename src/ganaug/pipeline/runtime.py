@@ -6,7 +6,7 @@ import random
 import numpy as np
 import torch
 
-from ganaug.params.project import ParamsError
+from ganaug.pipeline.errors import ParamsError
 
 
 def seed_everything(seed: int) -> torch.Generator:

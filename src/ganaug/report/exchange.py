@@ -73,11 +73,6 @@ def _inverse(levels: np.ndarray, fit: np.ndarray, accuracy: float) -> float:
     return math.exp(low + share * (high - low))
 
 
-def accuracy_at(levels: np.ndarray, means: np.ndarray, n: float) -> float:
-    """The monotone curve's accuracy at ``n`` real images (linear in log n; n within the curve's range)."""
-    return _forward(levels, monotone(means), n)
-
-
 def _forward(levels: np.ndarray, fit: np.ndarray, n: float) -> float:
     return float(np.interp(math.log(n), np.log(levels), fit))
 

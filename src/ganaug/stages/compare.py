@@ -75,7 +75,7 @@ def config_row(params: Params, name: str, templates: dict[str, str], base: dict[
         "tarr": summary["tarr"],
         "acceptance_rate": summary["acceptance_rate"],
         "gans": len(health["per_seed"]),
-        # Each GAN's kept snapshot, of the steps it trained (training/gan_snapshots.py), and their mean FID.
+        # Each GAN's kept snapshot, of the steps it trained (generators/gan_snapshots.py), and their mean FID.
         "kept_steps": " ".join(f"{gan['chosen']['step']}/{gan['steps_trained']}" for gan in health["per_seed"]),
         "fid": health["chosen_fid"],
         "diversity_mean": round(sum(diversity) / len(diversity), 3),
@@ -118,7 +118,7 @@ def markdown(rows: list[dict], base: dict[int, float], params: Params, table_pat
         f"↑ / ↓: a significant gain / loss, q < {ALPHA} after Benjamini-Hochberg over the configurations.",
         "",
         "Diversity: per class, the mean pixel distance between fakes over that between real images (1 = as varied"
-        " as real; mean and worst class); a class under train_gan.collapse_floor is listed as collapsed.",
+        " as real; mean and worst class); a class under evaluate.collapse_threshold is listed as collapsed.",
         "",
         "GANs: the configuration's GAN seeds (train_gan.seeds at this level), each trained until its snapshots stop"
         " improving; kept at step: each GAN's kept snapshot / the steps it trained; FID: the kept snapshots' mean, in"

@@ -24,6 +24,7 @@ from ganaug.params.project import Params
 from ganaug.pipeline.runtime import resolve_device, seed_everything
 from ganaug.report.stats import summarise
 from ganaug.training.batched import accuracies, train_lenets
+from ganaug.training.classifier import lenet_steps
 
 
 def run(params: Params, files: stage_files.Curve) -> None:
@@ -35,7 +36,7 @@ def run(params: Params, files: stage_files.Curve) -> None:
     rows, points = [], []
     for level in sorted(params.curve.levels):
         images = torch.as_tensor(subsets[level], device=device)
-        steps = params.classifier.steps_for(level)
+        steps = lenet_steps(params.classifier, level)
         models = train_lenets(train, [images] * len(seeds), seeds, steps, params.classifier, n_classes, f"curve@{level}")
         scores = [round(a, 4) for a in accuracies(models, test)]
         rows += [{"level": level, "seed": s, "steps": steps, "accuracy": a} for s, a in zip(seeds, scores)]

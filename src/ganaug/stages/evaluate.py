@@ -31,7 +31,7 @@ from ganaug.data.description import load_description
 from ganaug.params.project import Params
 from ganaug.pipeline.runtime import resolve_device, seed_everything
 from ganaug.training.batched import train_lenet_on
-from ganaug.training.classifier import accuracy, predict_proba
+from ganaug.training.classifier import accuracy, lenet_steps, predict_proba
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def per_class_rows(fakes: Labelled, judge_probs, reference_probs, test: Embedded
 def gan_train_accuracy(fakes: Labelled, test: Labelled, level: int, params: Params, n_classes: int) -> tuple[float, int]:
     """GAN-train: LeNet-5 on fakes only (as many as the level has real images), on real test images."""
     served = sample(fakes, level, n_classes)
-    steps = params.classifier.steps_for(level)
+    steps = lenet_steps(params.classifier, level)
     model = train_lenet_on(served, steps, params.classifier, params.seed, n_classes, "GAN-train")
     return accuracy(model, *test), len(served.labels)
 

@@ -4,7 +4,7 @@
 
 Apart from prepare, so that a changed copy of the data is caught here, where the data output DVC
 keeps (persist), before DVC deletes the subsets or anything else that depends on it. The reader
-(``registry.py``) brings the images to ``dataset.size``; they are written with their description
+(``data/registry.py``) brings the images to ``dataset.size``; they are written with their description
 (classes, channels, size, counts, sha256 of every array) inside the ``.npz``, and the description
 as JSON for people and the report.
 """

@@ -7,7 +7,7 @@ the GAN seed that made it, so the retrain grid can serve any GAN's fakes with th
 or on from one file. For each GAN, each class is generated until enough fakes pass the filter
 for the largest ratio, or until ``generate.max_attempts`` times that many were tried; a
 shortfall is logged and reported.
-The PCA baseline (``stages/pca.py``) makes and judges its fakes the same way (``judged.py``).
+The PCA baseline (``stages/pca.py``) makes and judges its fakes the same way (``fakes/judged.py``).
 """
 from __future__ import annotations
 

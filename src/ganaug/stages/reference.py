@@ -7,28 +7,21 @@ pipeline trains on depends on it: it sees every real image, so it must never fil
 """
 from __future__ import annotations
 
-
-from ganaug.pipeline import stage_files
-from ganaug.data.tensors import load_full_train, load_test_set
 from ganaug.data.description import load_description
-from ganaug.pipeline.io import save_checkpoint, save_json
-from ganaug.pipeline.live import Curves
+from ganaug.data.tensors import load_full_train, load_test_set
 from ganaug.models.lenet import lenet_config
 from ganaug.params.project import Params
+from ganaug.pipeline import stage_files
+from ganaug.pipeline.io import save_checkpoint, save_json
 from ganaug.pipeline.runtime import resolve_device, seed_everything
-from ganaug.training.batched import train_lenet_on
-from ganaug.training.classifier import accuracy
+from ganaug.training.real_only import train_real_only
 
 
 def run(params: Params, files: stage_files.Reference) -> None:
     seed_everything(params.seed)
     device = resolve_device(params.device)
     real, description = load_full_train(files.data, device), load_description(files.data)
-    steps = params.classifier.steps_for(len(real.labels))
-    curves = Curves(files.curves)
-    model = train_lenet_on(real, steps, params.classifier, params.seed, description.n_classes, "reference",
-                           on_loss=lambda step, loss: curves.log("", step, {"train_loss": loss}))
-    curves.close()
-    test_accuracy = accuracy(model, *load_test_set(files.data, device))
+    model, scores = train_real_only(real, load_test_set(files.data, device), params, description, "reference",
+                                    files.curves)
     save_checkpoint(files.reference, model.cpu().state_dict(), lenet_config(description.n_classes, description.channels, description.height))
-    save_json(files.metrics, {"steps": steps, "test_accuracy": round(test_accuracy, 4)})
+    save_json(files.metrics, scores)

@@ -13,7 +13,7 @@ from ganaug.pipeline import stage_files
 from ganaug.data.tensors import load_fakes, load_level, load_test_set
 from ganaug.data.description import load_description
 from ganaug.pipeline.io import save_csv
-from ganaug.params.project import Params
+from ganaug.params.project import Params, ParamsError
 from ganaug.pipeline.runtime import resolve_device, seed_everything
 from ganaug.training.cells import train_cells, variant_cells
 
@@ -22,6 +22,9 @@ MADE_BY = {"gan": "dvc repro generate", "pca": "dvc repro pca", "leaky": "dvc re
 
 def run(params: Params, level: int, files: stage_files.Retrain) -> None:
     """Only the fakes that an enabled variant uses are read (the leaky ones only by an enabled leaky variant)."""
+    leaky = [name for name, variant in params.enabled_variants().items() if variant.fakes == "leaky"]
+    if leaky and files.leaky_fakes is None:
+        raise ParamsError(f"--leaky_fakes: needed by the enabled variant {leaky[0]}; give the fakes of grid.leaky_level")
     seed_everything(params.seed)
     device = resolve_device(params.device)
     variants = params.enabled_variants()

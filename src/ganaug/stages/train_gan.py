@@ -5,13 +5,13 @@
 
 Each GAN seed trains its own generator; every ``snapshot_every`` steps its fakes are scored by
 the level's judge against the level's real images (FID in the judge's features, TARR,
-near-copies of training images: ``training/gan_snapshots.py``) and the best snapshot is kept.
+near-copies of training images: ``generators/gan_snapshots.py``) and the best snapshot is kept.
 Writes the generators (one file, weights + the config that rebuilds them), the training curves
 (a DVCLive folder, ``seed<n>/<curve>``: losses and D outputs every ``log_every`` steps, the
 snapshot scores every ``snapshot_every``; live while it trains), and health metrics per seed: wall time,
 steps trained, the chosen step and its scores, when the discriminator won outright, and each
 class's diversity against its real images (a collapsed class is also a logged warning).
-With ``train_gan.stack`` the level's GANs train stacked, one step for all (``training/gan_stack.py``).
+With ``train_gan.stack`` the level's GANs train stacked, one step for all (``generators/gan_stack.py``).
 The checkpoints folder holds each seed's whole training state (or the stack's), saved every
 ``checkpoint_every`` steps; after a kill the rerun carries on from it instead of starting over.
 It is scratch, not a DVC output, and is emptied once the outputs are written.
@@ -32,8 +32,8 @@ from ganaug.pipeline.live import Curves
 from ganaug.models import LeNet5
 from ganaug.params.project import Params
 from ganaug.pipeline.runtime import resolve_device, seed_everything
-from ganaug.generators.gan import train_gan
-from ganaug.generators.gan_stack import train_gans
+from ganaug.generators.gan import Trainer, one_gan, train
+from ganaug.generators.gan_stack import stacked_gans
 from ganaug.generators.gan_health import class_diversity, health
 from ganaug.generators.gan_models import generator_config
 from ganaug.generators.gan_snapshots import Criterion
@@ -63,7 +63,7 @@ def run(params: Params, level: int, files: stage_files.TrainGan, gan: TrainGanPa
         generators.append(generator.cpu())
         healths.append({"gan_seed": number, "train_seconds": round(took, 1),
                         "steps_trained": selection.curve[-1]["step"], "steps_allowed": gan.steps_for(level),
-                        "chosen": selection.chosen(), **health(log_rows, diversity, gan)})
+                        "chosen": selection.chosen(), **health(log_rows, diversity, gan, params.evaluate.collapse_threshold)})
     save_checkpoint(files.generators, nn.ModuleList(generators).state_dict(),
                     {"generator": generator_config(gan, shape), "count": len(generators)})
     curves.close()
@@ -84,22 +84,22 @@ def train_all(real, gan: TrainGanParams, seeds: dict[int, int], level: int, shap
     """Each GAN's (generator, log, snapshots) and wall seconds, for ``seeds`` (GAN number -> torch seed): one
     after the other, or stacked (the stack's time shared equally). Seconds are of this process: a resumed run
     counts only what it trained."""
-    numbers = list(seeds)
-    if stacked(gan, level):
-        started = time.perf_counter()
-        trained = train_gans(real.images, real.labels, gan, list(seeds.values()),
-                             desc=f"GAN@{level} {len(seeds)} seeds stacked", shape=shape,
-                             checkpoint=files.checkpoints / STACK_CHECKPOINT, criterion=criterion,
-                             on_row=lambda k, kind, row: log(numbers[k], row, kind))
-        return trained, [(time.perf_counter() - started) / len(seeds)] * len(seeds)
     trained, seconds = [], []
-    for number, seed in seeds.items():
+    for numbers, trainer, desc, checkpoint in runs(gan, level, list(seeds)):
         started = time.perf_counter()
-        trained.append(train_gan(real.images, real.labels, gan, seed, desc=f"GAN@{level} seed {number}", shape=shape,
-                                 checkpoint=files.checkpoints / f"gan_seed{number}.pt", criterion=criterion,
-                                 on_row=lambda kind, row, number=number: log(number, row, kind)))
-        seconds.append(time.perf_counter() - started)
+        trained += train(real.images, real.labels, gan, [seeds[n] for n in numbers], trainer, desc=desc, shape=shape,
+                         checkpoint=files.checkpoints / checkpoint, criterion=criterion,
+                         on_row=lambda k, kind, row, numbers=numbers: log(numbers[k], row, kind))
+        seconds += [(time.perf_counter() - started) / len(numbers)] * len(numbers)
     return trained, seconds
+
+
+def runs(gan: TrainGanParams, level: int, numbers: list[int]) -> list[tuple[list[int], Trainer, str, str]]:
+    """The training runs of the level's GANs: (GAN numbers, trainer, progress label, checkpoint name) of
+    each; one run of them all stacked, or one per GAN."""
+    if stacked(gan, level):
+        return [(numbers, stacked_gans, f"GAN@{level} {len(numbers)} seeds stacked", STACK_CHECKPOINT)]
+    return [([number], one_gan, f"GAN@{level} seed {number}", f"gan_seed{number}.pt") for number in numbers]
 
 
 def without_step(row: dict) -> dict[str, float]:

@@ -16,6 +16,7 @@ import numpy as np
 from ganaug.data.tensors import Labelled, gan_of, serve
 from ganaug.params.project import REAL_ONLY, AugmentParams, ClassifierParams, VariantParams
 from ganaug.training.batched import accuracies, train_lenets
+from ganaug.training.classifier import finetune_steps, lenet_steps
 from ganaug.training.recipes import FakeTerms
 
 REAL = VariantParams(fakes="none", filter=False)  # the real_only row
@@ -68,15 +69,15 @@ def train_cells(
         for i in indices:
             steps[i] += n_steps
 
-    train(scratch, recipe.steps_for(level), recipe, desc)
+    train(scratch, lenet_steps(recipe, level), recipe, desc)
     finetune = dataclasses.replace(recipe, lr=recipe.finetune_lr)
     if tuned:
         base = {cells[i].seed: models[i] for i in scratch if cells[i].variant == REAL_ONLY}
         # Stacking copies the weights, so the real-only models are scored as they were.
         starts = [base[cells[i].seed] for i in tuned]
-        train(tuned, recipe.finetune_steps_for(level), finetune, f"{desc} fine-tune", starts)
+        train(tuned, finetune_steps(recipe, level), finetune, f"{desc} fine-tune", starts)
     if pretrained:  # second stage: the real images only, as many steps as fine-tuning takes
-        train(pretrained, recipe.finetune_steps_for(level), finetune, f"{desc} two-stage",
+        train(pretrained, finetune_steps(recipe, level), finetune, f"{desc} two-stage",
               [models[i] for i in pretrained], real_only=True)
     scores = accuracies([models[i] for i in range(len(cells))], test)
     return [

@@ -5,12 +5,27 @@ times faster on CPU than a per-sample DataLoader for small images.
 """
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
 from ganaug.training.augment import draw_warps, generator_for, warp
 from ganaug.models import LeNet5
 from ganaug.params.project import AugmentParams, ClassifierParams
+
+
+def lenet_steps(recipe: ClassifierParams, n_real: int) -> int:
+    """Optimizer steps of a LeNet-5 trained from scratch on ``n_real`` real images (and any fakes):
+    ``epochs`` of the real images, clipped to [min_steps, max_steps]. The same at every ratio, so a
+    difference between ratios comes from the data."""
+    steps = math.ceil(recipe.epochs * n_real / recipe.batch_size)
+    return min(max(steps, recipe.min_steps), recipe.max_steps)
+
+
+def finetune_steps(recipe: ClassifierParams, n_real: int) -> int:
+    """Steps of fine-tuning a trained LeNet-5 at a level of ``n_real`` images: a share of its scratch steps."""
+    return max(1, round(recipe.finetune_share * lenet_steps(recipe, n_real)))
 
 
 def draw_batches(n: int, steps: int, batch_size: int, seed: int, device: torch.device) -> torch.Tensor:
