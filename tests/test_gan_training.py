@@ -122,8 +122,7 @@ def test_a_diverged_state_is_never_checkpointed(tmp_path, data, monkeypatch):
 
 
 def test_every_loss_name_trains_and_the_losses_have_their_textbook_values(data, one_thread):
-    assert set(LOSS_NAMES) == set(losses.LOSSES)
-    for name in LOSS_NAMES:
+    for name in LOSS_NAMES:  # every name params accept (LOSS_NAMES is made from losses.LOSSES)
         penalty = 10.0 if name == "wasserstein" else 0.0  # a critic needs the gradient penalty
         _, log, _ = train_gan(*data, dataclasses.replace(TINY, gp_weight=penalty, loss=name, steps=20, real_label=1.0),
                               seed=0)
