@@ -25,6 +25,11 @@ def test_the_codes_defaults_are_params_yamls():
     assert load_params(ROOT / "params.yaml") == Params()
 
 
+def test_a_moved_key_says_where_it_went():
+    with pytest.raises(ParamsError, match=r"^train_gan.collapse_floor: moved to evaluate.collapse_threshold"):
+        parse_params({"train_gan": {"collapse_floor": 0.5}})
+
+
 def test_a_per_level_count_is_that_of_the_smallest_key_at_or_above_the_level():
     assert [by_level({1000: 5, 60000: 3}, n) for n in (100, 1000, 1001, 60000, 60001)] == [5, 5, 3, 3, None]
     params = parse_params({"prepare": {"levels": [100, 2000, 60000]}, "scarcity": 100, "compare": {"level": 100}})

@@ -38,7 +38,10 @@ def stage_command(name: str, command: Command) -> click.Command:
 
     def run_stage(params, files, level: int | None = None) -> None:
         run = load_named(command.run)
-        run(params, level, files) if command.per_level else run(params, files)
+        if command.per_level:
+            run(params, level, files)
+        else:
+            run(params, files)
 
     run_stage.__name__ = name
     decorated = files_options(command.files)(stage(run_stage))

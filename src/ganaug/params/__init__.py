@@ -1,4 +1,6 @@
 """params.yaml, typed and strict: one frozen dataclass per section, loaded by ``project.load_params``.
 
-Imports nothing heavy but what a section's allowed names need; every layer may import it.
+Every layer may import it. It checks names against the registries they come from, so ``gan.py``
+imports the GAN losses and DiffAugment's ops (and with them torch) and ``dataset.py`` the readers'
+registry; ``check.py`` imports neither, so ``ganaug check`` starts without torch.
 """

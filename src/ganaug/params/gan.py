@@ -1,6 +1,6 @@
 """Params of the GAN zoo (``train_gan``) and of the side-by-side comparison (``compare``).
 
-Plumbing for ``params.py``, kept apart so each file stays short. The backbone (``arch``) and the
+Part of the typed, strict view of ``params.yaml`` (``project.py`` assembles it). The backbone (``arch``) and the
 objective's terms are separate keys, as in StudioGAN: an auxiliary classifier (``class_weight`` >
 0: AC-GAN) and a gradient penalty (``gp_weight`` > 0: with ``loss: wasserstein``, WGAN-GP) go
 with either backbone's loss. The few combinations that conflict are refused here, before any

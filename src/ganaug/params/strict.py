@@ -1,4 +1,4 @@
-"""Strict loading of nested frozen dataclasses from YAML: the machinery behind ``params.py``.
+"""Strict loading of nested frozen dataclasses from YAML: the machinery behind ``params/``.
 
 ``build(cls, raw)`` converts a mapping into ``cls``, refusing unknown keys and wrong types and
 turning a dataclass's own range checks (``require``) into one-line ``ParamsError``s that name
@@ -15,6 +15,10 @@ from pathlib import Path
 import yaml
 
 from ganaug.pipeline.errors import ParamsError
+
+
+# Keys that moved, for a params file written before: old dotted key -> where it is now.
+MOVED = {"train_gan.collapse_floor": "evaluate.collapse_threshold (one threshold for train_gan's health and evaluate)"}
 
 
 class Invalid(Exception):
@@ -76,6 +80,9 @@ def build(cls, raw: object, prefix: str):
     hints = typing.get_type_hints(cls)
     fields = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(raw) - fields)
+    if f"{prefix}{unknown[0] if unknown else ''}" in MOVED:
+        key = f"{prefix}{unknown[0]}"
+        raise ParamsError(f"{key}: moved to {MOVED[key]}; write it there")
     if unknown:
         raise ParamsError(f"{prefix}{unknown[0]}: unknown key; allowed keys: {', '.join(sorted(fields))}")
     values = {name: _convert(hints[name], value, f"{prefix}{name}") for name, value in raw.items()}

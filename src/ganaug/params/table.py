@@ -1,6 +1,6 @@
 """Params that shape the table: the retrain grid, its variants, classical augmentation, the PCA baseline.
 
-Part of the typed, strict view of ``params.yaml`` (``params.py`` assembles and re-exports them);
+Part of the typed, strict view of ``params.yaml`` (``project.py`` assembles and re-exports them);
 split out so each file stays small.
 """
 from __future__ import annotations

@@ -76,7 +76,7 @@ def closure(start: str) -> set[str]:
         name = todo.pop()
         if name not in seen:
             seen.add(name)
-            if name not in PLUMBING:  # what plumbing imports (params.py: gan_params, say) is not a stage's code
+            if name not in PLUMBING:  # what plumbing imports (params/project.py: params/gan.py, say) is not a stage's code
                 todo += imported(name)
     return seen
 
