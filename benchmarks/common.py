@@ -29,11 +29,11 @@ class Project:
         return self.root / self.paths["prepared"]
 
     def level_file(self, level: int, name: str) -> Path:
-        """A level's artefact, as dvc.yaml names it: subset (``paths.yaml``'s subset), fakes.npz, judge.pt."""
-        return self.root / self.paths["levels_data"] / str(level) / self.paths.get(name, name)
+        """A level's artefact by its file name in dvc.yaml (fakes.npz, judge.pt)."""
+        return self.root / self.paths["levels_data"] / str(level) / name
 
     def subsets(self, level: int) -> Path:
-        return self.level_file(level, "subset")
+        return self.level_file(level, self.paths["subset"])
 
 
 def load_project(root: Path = Path(".")) -> Project:

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 NOT_IN_TRAJECTORY = ("checkpoint_every", "d_wins_floor", "d_wins_intervals", "seeds", "stack")
 
 
-def fingerprint(params: TrainGanParams, seed: int | tuple[int, ...], images: torch.Tensor, labels: torch.Tensor,
+def fingerprint(params: TrainGanParams, seed: tuple[int, ...], images: torch.Tensor, labels: torch.Tensor,
                 trainer) -> str:
     """sha256 of everything that decides the training trajectory (``trainer``: the training module)."""
     digest = hashlib.sha256()

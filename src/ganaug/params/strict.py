@@ -80,11 +80,11 @@ def build(cls, raw: object, prefix: str):
     hints = typing.get_type_hints(cls)
     fields = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(raw) - fields)
-    if f"{prefix}{unknown[0] if unknown else ''}" in MOVED:
-        key = f"{prefix}{unknown[0]}"
-        raise ParamsError(f"{key}: moved to {MOVED[key]}; write it there")
     if unknown:
-        raise ParamsError(f"{prefix}{unknown[0]}: unknown key; allowed keys: {', '.join(sorted(fields))}")
+        key = f"{prefix}{unknown[0]}"
+        if key in MOVED:
+            raise ParamsError(f"{key}: moved to {MOVED[key]}; write it there")
+        raise ParamsError(f"{key}: unknown key; allowed keys: {', '.join(sorted(fields))}")
     values = {name: _convert(hints[name], value, f"{prefix}{name}") for name, value in raw.items()}
     try:
         return cls(**values)
