@@ -9,6 +9,9 @@ batched models) and by the bare one-model loop (``train_lenet``: one model after
 GAN: ``train_gan`` against a bare loop of the same architecture, loss and batch size.
 GAN seeds: the level's GANs (at least 2) stacked in one step (``train_gans``, ``train_gan.stack``)
 against ``train_gan`` for one seed after another, the pipeline's default.
+The pipeline side trains in params.yaml's ``precision`` (bf16 on a CPU with AMX or AVX512-BF16); the
+bare loops in float32, as a plain PyTorch loop would. Where that precision is bf16, the rows
+``lenet_bf16`` and ``gan_bf16`` time the pipeline in float32 (their bare side) against bf16.
 Images/s counts training images consumed per second; each side's best of ``--rounds``
 alternating runs counts. Run from the project root after
 ``dvc repro prepare``; it reads the prepared data and writes nothing.
@@ -28,7 +31,7 @@ from ganaug.data.tensors import load_fakes, load_level, serve
 from ganaug.generators.diffaugment import DiffAugment
 from ganaug.models import ConditionalDiscriminator, ConditionalGenerator
 from ganaug.data.description import MNIST_SHAPE, load_description
-from ganaug.pipeline.runtime import resolve_device
+from ganaug.pipeline.runtime import resolve_device, resolve_precision
 from ganaug.training.cells import variant_cells
 from ganaug.training.batched import train_lenets
 from ganaug.training.classifier import train_lenet
@@ -36,6 +39,7 @@ from ganaug.generators.gan import train_gan
 from ganaug.generators.gan_stack import train_gans
 
 BARE_MODELS = 6  # cells the bare loop trains per round
+LOOP = "loop"  # what the pipeline is timed against: the bare loop, else the pipeline in another precision
 
 
 def timed(work: Callable[[], object], device: torch.device) -> float:
@@ -62,8 +66,10 @@ def compare(bare: Callable[[], object], pipeline: Callable[[], object], bare_ima
             "speedup": round(pipeline_rate / bare_rate, 2), "rounds": rounds}
 
 
-def lenet_throughput(project: Project, level: int, steps: int, device: torch.device, rounds: int) -> dict:
-    """Images/s of the retrain grid's cells at ``level``: batched (pipeline) and one by one (bare)."""
+def lenet_throughput(project: Project, level: int, steps: int, device: torch.device, rounds: int,
+                     precision: torch.dtype | None, versus: str | torch.dtype | None = LOOP) -> dict:
+    """Images/s of the retrain grid's cells at ``level``: batched (pipeline, in ``precision``) and one by one
+    (bare loop), or batched in ``versus`` when that is a precision (None: float32)."""
     params = project.params
     real = load_level(project.data, project.subsets(level), level, device)
     fakes_path = project.level_file(level, "fakes.npz")
@@ -86,8 +92,14 @@ def lenet_throughput(project: Project, level: int, steps: int, device: torch.dev
         for k in sample:
             train_lenet(pool.images[rows[k]], pool.labels[rows[k]], steps, recipe, seeds[k])
 
-    train_lenets(pool, rows[:2], seeds[:2], 5, recipe)  # warm up kernels and allocators
-    figures = compare(bare, lambda: train_lenets(pool, rows, seeds, steps, recipe),
+    def pipeline(dtype):
+        return lambda: train_lenets(pool, rows, seeds, steps, recipe, precision=dtype)
+
+    train_lenets(pool, rows[:2], seeds[:2], 5, recipe, precision=precision)  # warm up kernels and allocators
+    if versus != LOOP:
+        return {"models": len(seeds), "steps": steps, **compare(pipeline(versus), pipeline(precision),
+                len(seeds) * steps * recipe.batch_size, len(seeds) * steps * recipe.batch_size, device, rounds)}
+    figures = compare(bare, pipeline(precision),
                       len(sample) * steps * recipe.batch_size, len(seeds) * steps * recipe.batch_size, device, rounds)
     return {"models": len(seeds), "bare_models": len(sample), "steps": steps, **figures}
 
@@ -123,15 +135,19 @@ def bare_gan(real_images: torch.Tensor, real_labels: torch.Tensor, params, seed:
         g_opt.step()
 
 
-def gan_throughput(project: Project, level: int, steps: int, device: torch.device, rounds: int) -> dict:
-    """Real images/s through the discriminator: ``train_gan`` (pipeline) and the bare loop."""
+def gan_throughput(project: Project, level: int, steps: int, device: torch.device, rounds: int,
+                   precision: torch.dtype | None, versus: str | torch.dtype | None = LOOP) -> dict:
+    """Real images/s through the discriminator: ``train_gan`` (pipeline, in ``precision``) and the bare loop,
+    or ``train_gan`` in ``versus`` when that is a precision (None: float32)."""
     params = project.params
     real = load_level(project.data, project.subsets(level), level, device)
     recipe = dataclasses.replace(params.train_gan, steps=steps, log_every=min(steps, params.train_gan.log_every))
     images = steps * recipe.dstep * recipe.batch_size
-    train_gan(real.images, real.labels, dataclasses.replace(recipe, steps=5), params.seed)  # warm up
-    figures = compare(lambda: bare_gan(real.images, real.labels, recipe, params.seed),
-                      lambda: train_gan(real.images, real.labels, recipe, params.seed), images, images, device, rounds)
+    train_gan(real.images, real.labels, dataclasses.replace(recipe, steps=5), params.seed, precision=precision)  # warm up
+    bare = ((lambda: bare_gan(real.images, real.labels, recipe, params.seed)) if versus == LOOP else
+            (lambda: train_gan(real.images, real.labels, recipe, params.seed, precision=versus)))
+    figures = compare(bare, lambda: train_gan(real.images, real.labels, recipe, params.seed, precision=precision),
+                      images, images, device, rounds)
     return {"steps": steps, **figures}
 
 
@@ -158,16 +174,26 @@ def stack_throughput(project: Project, level: int, steps: int, device: torch.dev
 def measure(level: int, steps: int, gan_steps: int, rounds: int, device_name: str | None = None) -> dict:
     project = load_project()
     device = resolve_device(device_name or project.params.device)
-    return {"device": str(device), "threads": torch.get_num_threads(), "level": level,
-            "lenet": lenet_throughput(project, level, steps, device, rounds),
-            "gan": gan_throughput(project, level, gan_steps, device, rounds),
-            "gan_stack": stack_throughput(project, level, gan_steps, device, rounds)}
+    precision = resolve_precision(project.params.precision, device)
+    figures = {"device": str(device), "threads": torch.get_num_threads(), "level": level,
+               "precision": "bf16" if precision else "fp32",
+               "lenet": lenet_throughput(project, level, steps, device, rounds, precision),
+               "gan": gan_throughput(project, level, gan_steps, device, rounds, precision),
+               "gan_stack": stack_throughput(project, level, gan_steps, device, rounds)}
+    if precision is not None:  # what bf16 gives, the pipeline against itself in float32
+        figures["lenet_bf16"] = lenet_throughput(project, level, steps, device, rounds, precision, None)
+        figures["gan_bf16"] = gan_throughput(project, level, gan_steps, device, rounds, precision, None)
+    return figures
 
 
 def print_throughput(figures: dict) -> None:
-    print(f"throughput at {figures['level']} real images on {figures['device']} ({figures['threads']} threads)")
+    print(f"throughput at {figures['level']} real images on {figures['device']} ({figures['threads']} threads, "
+          f"pipeline in {figures['precision']})")
     print(f"{'training':<10} {'bare img/s':>11} {'pipeline img/s':>15} {'ratio':>6}")
-    for name in ("lenet", "gan", "gan_stack"):  # gan_stack's bare side: the pipeline's GANs one after another
+    # gan_stack's bare side: the pipeline's GANs one after another (float32); *_bf16's: the pipeline in float32
+    for name in ("lenet", "gan", "gan_stack", "lenet_bf16", "gan_bf16"):
+        if name not in figures:
+            continue
         row = figures[name]
         if "skipped" in row:
             print(f"{name:<10} skipped: {row['skipped']}")

@@ -69,8 +69,8 @@ def test_the_kept_snapshot_is_the_lowest_fid_within_the_copy_limit_and_patience_
             model.weight.fill_(step)
         selection.offer(step, model, {"fid": fid, "tarr_judge": 1.0, "near_copies": copies})
     # Step 2 has the lowest FID but copies half its fakes: never kept while another qualifies.
-    assert selection.best_step == 3 and selection.stale == 2 and selection.exhausted(5, min_steps=5)
-    assert not selection.exhausted(5, min_steps=6)
+    assert selection.best_step == 3 and selection.stale == 2 and selection.exhausted()
+    assert not Selection(max_copy_share=0.1, patience=3, state=selection.state()).exhausted()
     assert selection.keep_best(model).weight.item() == 3
     assert rank({"fid": 1.0, "near_copies": 0.9}, 0.1) > rank({"fid": 99.0, "near_copies": 0.0}, 0.1)
 

@@ -23,6 +23,7 @@ from ganaug.data.description import MNIST_SHAPE, ModelShape
 from ganaug.params.gan import TrainGanParams
 from ganaug.pipeline.errors import UserError
 from ganaug.pipeline.progress import progress
+from ganaug.pipeline.runtime import autocast
 from ganaug.generators.gan_models import build_discriminator, build_generator, generator_config, to_output_range
 from ganaug.generators.gan_record import Record, Report
 from ganaug.generators.gan_snapshots import Criterion, Selection
@@ -99,18 +100,19 @@ def one_gan(params: TrainGanParams, seeds: Sequence[int], real_images: torch.Ten
 def train_gan(
     real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGanParams, seed: int, desc: str = "GAN",
     shape: ModelShape = MNIST_SHAPE, checkpoint: Path | None = None, criterion: Criterion | None = None,
-    on_row: Callable[[str, dict], None] | None = None,
+    on_row: Callable[[str, dict], None] | None = None, precision: torch.dtype | None = None,
 ) -> Trained:
     """:func:`train` of one GAN of ``seed``; ``on_row(kind, row)`` sees its rows."""
     report = None if on_row is None else (lambda k, kind, row: on_row(kind, row))
-    (trained,) = train(real_images, real_labels, params, [seed], one_gan, desc, shape, checkpoint, criterion, report)
+    (trained,) = train(real_images, real_labels, params, [seed], one_gan, desc, shape, checkpoint, criterion, report,
+                       precision)
     return trained
 
 
 def train(
     real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGanParams, seeds: Sequence[int],
     trainer: Trainer, desc: str = "GANs", shape: ModelShape = MNIST_SHAPE, checkpoint: Path | None = None,
-    criterion: Criterion | None = None, on_row: Report | None = None,
+    criterion: Criterion | None = None, on_row: Report | None = None, precision: torch.dtype | None = None,
 ) -> list[Trained]:
     """Train a GAN per seed of ``seeds`` on ``real_images`` (N, C, S, S) in [-1, 1] of ``shape.n_classes``
     classes, with the parts ``trainer`` makes; return each one's generator to sample, log and snapshots.
@@ -124,11 +126,12 @@ def train(
     checkpoint of the same run is resumed from: the resumed run ends with the same weights as an
     uninterrupted one. ``on_row(k, "log", row)`` and ``on_row(k, "snapshot", row)`` see GAN k's every
     log row and snapshot score as it is made, the resumed ones first, so a live view of a resumed run
-    is the uninterrupted one's.
+    is the uninterrupted one's. ``precision``: the dtype the steps' forward passes run in (autocast;
+    ``runtime.resolve_precision``), None for float32; losses, weights and optimizer state stay float32.
     """
     gans, device = trainer(params, seeds, real_images, shape), real_images.device
     goal, steps = objective(params), params.steps_for(len(real_images))
-    run = fingerprint(params, tuple(seeds), gans.real_images, real_labels, gans.code)
+    run = fingerprint(params, tuple(seeds), gans.real_images, real_labels, gans.code, precision)
     state = load_state(Path(checkpoint), run, steps) if checkpoint else None
     if state:
         restore(state, gans.parts, gans.rngs)
@@ -138,7 +141,8 @@ def train(
     start = (state["step"] + 1 if state else 1) if record.training() else steps + 1  # killed after all stopped
     bar = progress(range(start, steps + 1), desc=desc, unit="step", mininterval=1.0, initial=start - 1, total=steps)
     for step in bar:
-        d_stats, g_loss = train_step(gans, goal, params, step, real_labels, record.intervals)
+        with autocast(device, precision):
+            d_stats, g_loss = train_step(gans, goal, params, step, real_labels, record.intervals)
         # Kept on the device: a check per step would cost a host sync per step on a GPU. A stopped GAN may diverge.
         first_bad = torch.where((first_bad == 0) & record.running & ~torch.isfinite(d_stats[..., 0] + g_loss), step,
                                 first_bad)

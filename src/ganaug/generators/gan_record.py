@@ -35,7 +35,7 @@ class Record:
         self.intervals = state["interval"].to(device) if state else torch.zeros(count, 4, device=device)
         self.selections = [Selection(params.max_copy_share, params.patience, kept)
                            for kept in (state["selection"] if state else [None] * count)]
-        self.active = [not selection.stopped(params.min_steps) for selection in self.selections]
+        self.active = [not selection.stopped() for selection in self.selections]
         self.running = torch.tensor(self.active, device=device)  # the same, on the device: no host copy per step
 
     def replay(self, report: Report) -> None:
@@ -66,7 +66,7 @@ class Record:
             selection, model = self.selections[k], models(k)
             selection.offer(step, model, criterion(model))
             report(k, "snapshot", selection.curve[-1])
-            if selection.exhausted(step, self.params.min_steps):
+            if selection.exhausted():
                 self.active[k], self.running[k] = False, False
                 stopped.append(k)
         return stopped

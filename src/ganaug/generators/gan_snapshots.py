@@ -118,13 +118,15 @@ class Selection:
         else:
             self.stale += 1
 
-    def exhausted(self, step: int, min_steps: int) -> bool:
-        """Whether to stop: ``patience`` snapshots in a row without a better one, past ``min_steps``."""
-        return self.patience is not None and step >= min_steps and self.stale >= self.patience
+    def exhausted(self) -> bool:
+        """Whether to stop: ``patience`` snapshots in a row without a better one. From the first snapshot on:
+        ``min_steps`` sets the budget only, for a GAN on 100 images is best by step 1500-2500 and then
+        memorises its images (reports/levels/100/gan_curves)."""
+        return self.patience is not None and self.stale >= self.patience
 
-    def stopped(self, min_steps: int) -> bool:
+    def stopped(self) -> bool:
         """Whether training stopped early at the last snapshot (what a resumed run needs to know)."""
-        return bool(self.curve) and self.exhausted(self.curve[-1]["step"], min_steps)
+        return bool(self.curve) and self.exhausted()
 
     def keep_best(self, model: nn.Module) -> nn.Module:
         """``model`` with the kept snapshot's weights; a warning when none was within the copy limit."""

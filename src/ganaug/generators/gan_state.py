@@ -33,11 +33,12 @@ NOT_IN_TRAJECTORY = ("checkpoint_every", "d_wins_floor", "d_wins_intervals", "se
 
 
 def fingerprint(params: TrainGanParams, seed: tuple[int, ...], images: torch.Tensor, labels: torch.Tensor,
-                trainer) -> str:
-    """sha256 of everything that decides the training trajectory (``trainer``: the training module)."""
+                trainer, precision: torch.dtype | None = None) -> str:
+    """sha256 of everything that decides the training trajectory (``trainer``: the training module;
+    ``precision``: the autocast dtype, None for float32)."""
     digest = hashlib.sha256()
     shaping = sorted((k, v) for k, v in asdict(params).items() if k not in NOT_IN_TRAJECTORY)
-    digest.update(repr((shaping, seed, images.device.type)).encode())
+    digest.update(repr((shaping, seed, images.device.type) + ((str(precision),) if precision else ())).encode())
     for tensor in (images, labels):
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     for path in code_of(trainer.__name__):  # every module the trainer's code reaches, found from its imports

@@ -63,8 +63,10 @@ def seen(goal: Objective, images: torch.Tensor, rng: Streams) -> torch.Tensor:
 
 
 def heads(output: torch.Tensor | tuple) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(real/fake logits, class logits or None): an AC-GAN discriminator returns both."""
-    return output if isinstance(output, tuple) else (output, None)
+    """(real/fake logits, class logits or None) in float32, whatever precision D ran in: an AC-GAN
+    discriminator returns both. Every loss is taken in float32."""
+    logits, classes = output if isinstance(output, tuple) else (output, None)
+    return logits.float(), None if classes is None else classes.float()
 
 
 def targets(goal: Objective, count: int, rng: torch.Generator, device: torch.device) -> tuple[Target, Target]:

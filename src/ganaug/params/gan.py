@@ -57,7 +57,7 @@ class TrainGanParams:
     snapshot_samples: int = 1000
     copy_quantile: float = 0.01
     max_copy_share: float = 0.05
-    patience: int | None = 4  # stop after this many snapshots without a better one (not before min_steps); None = never
+    patience: int | None = 3  # stop after this many snapshots without a better one; None = never
     # DiffAugment (Zhao et al. 2020) in front of D, for real images and fakes alike, in both steps.
     # Ops of DIFFAUGMENT_OPS, in order; () = off, the default: measured at 500 and 1000 real images,
     # translation + cutout raised FID and lowered GAN-train (benchmarks/diffaugment.py, docs/training.md).

@@ -165,6 +165,7 @@ class Params:
     scarcity: int = 1000  # headline level: real images; one of prepare.levels
     ratio: float = 0.5  # headline fakes per real image
     device: str = "auto"  # auto = CUDA when present, else CPU
+    precision: str = "auto"  # training's forward passes: auto = bf16 on a CPU with AMX or AVX512-BF16, else fp32
     dataset: DatasetParams = field(default_factory=DatasetParams)
     prepare: PrepareParams = field(default_factory=PrepareParams)
     curve: CurveParams = field(default_factory=CurveParams)
@@ -185,6 +186,7 @@ class Params:
     def __post_init__(self):
         require(self.seed >= 0, "seed", "an integer >= 0")
         require(self.device in ("auto", "cpu", "cuda"), "device", "one of auto, cpu, cuda")
+        require(self.precision in ("auto", "fp32", "bf16"), "precision", "one of auto, fp32, bf16")
         levels, known = self.prepare.levels, self.dataset.known
         if known is not None:  # a torchvision set: its sizes are known before it is read
             known_levels(levels, known, "prepare.levels")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import torch
 
+from ganaug.pipeline.runtime import cpu_has_bf16
+
 
 def cpu_model() -> str:
     """The CPU's model name from /proc/cpuinfo on Linux, else what ``platform`` knows."""
@@ -27,6 +29,7 @@ def describe() -> dict[str, object]:
     return {
         "cpu": cpu_model(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # the kernels torch picks: AVX2, AVX512, ...
+        "cpu_bf16": cpu_has_bf16(),  # what precision: auto turns into on the CPU (params.yaml)
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "cuda_device": torch.cuda.get_device_name() if torch.cuda.is_available() else None,

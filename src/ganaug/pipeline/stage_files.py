@@ -96,9 +96,14 @@ class Retrain:
     results: Path = made("one row per (variant, ratio, seed) (.csv).")
 
 
+LEVEL = "{level}"  # the level in a per-level path template
+
+
 @files
 class Curve:
     data: Path = given(DATA)
+    grid_results: str = given("retrain results: their real-only rows are the curve's at the grid's levels.",
+                              template=LEVEL)
     table: Path = made("test accuracy per level and seed (.csv).")
     figure: Path = made("accuracy against real images, with its 95% CI (.png).")
 
@@ -129,9 +134,6 @@ class Experiment:
     subsets: Path = given(SUBSETS)
     fakes: Path = given("fakes of the `scarcity` level from generate.")
     metrics: Path = made("headline accuracy, real-only accuracy and gain (.json).")
-
-
-LEVEL = "{level}"
 
 
 @files

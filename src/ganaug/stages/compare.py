@@ -22,7 +22,7 @@ from ganaug.data.tensors import load_fakes, load_level, load_test_set
 from ganaug.data.description import load_description
 from ganaug.pipeline.io import atomic_path, load_json_with, save_csv, save_json
 from ganaug.params.project import REAL_ONLY, Params, VariantParams
-from ganaug.pipeline.runtime import resolve_device, seed_everything
+from ganaug.pipeline.runtime import resolve_device, resolve_precision, seed_everything
 from ganaug.report.stats import ALPHA, adjusted, paired, summarise
 from ganaug.training.cells import Cell, train_cells
 
@@ -42,7 +42,8 @@ def run_lenets(params: Params, config: str | None, files: stage_files.CompareLen
     sources = {"gan": load_fakes(files.fakes, description)} if config else {}
     cells = [Cell(name, ratio, seed) for seed in range(settings.seeds)]
     rows = train_cells(real, test, sources, variants, cells, params.classifier, params.augment,
-                       desc=f"compare {name}", n_classes=description.n_classes)
+                       desc=f"compare {name}", n_classes=description.n_classes,
+                       precision=resolve_precision(params.precision, device))
     save_json(files.results, {
         "config": name, "level": level, "ratio": ratio, "filter": settings.filter,
         "n_fake": rows[0]["n_fake"], "shortfall": rows[0]["shortfall"],

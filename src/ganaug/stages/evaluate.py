@@ -29,7 +29,7 @@ from ganaug.metrics.quality import fid, inception_score, mean_pairwise_distance,
 from ganaug.models import LeNet5
 from ganaug.data.description import load_description
 from ganaug.params.project import Params
-from ganaug.pipeline.runtime import resolve_device, seed_everything
+from ganaug.pipeline.runtime import resolve_device, resolve_precision, seed_everything
 from ganaug.training.batched import train_lenet_on
 from ganaug.training.classifier import accuracy, lenet_steps, predict_proba
 
@@ -98,7 +98,8 @@ def gan_train_accuracy(fakes: Labelled, test: Labelled, level: int, params: Para
     """GAN-train: LeNet-5 on fakes only (as many as the level has real images), on real test images."""
     served = sample(fakes, level, n_classes)
     steps = lenet_steps(params.classifier, level)
-    model = train_lenet_on(served, steps, params.classifier, params.seed, n_classes, "GAN-train")
+    model = train_lenet_on(served, steps, params.classifier, params.seed, n_classes, "GAN-train",
+                           precision=resolve_precision(params.precision, test.labels.device))
     return accuracy(model, *test), len(served.labels)
 
 

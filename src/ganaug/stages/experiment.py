@@ -15,7 +15,7 @@ from ganaug.data.tensors import load_fakes, load_level, load_test_set
 from ganaug.data.description import load_description
 from ganaug.pipeline.io import save_json
 from ganaug.params.project import REAL_ONLY, Params, VariantParams
-from ganaug.pipeline.runtime import resolve_device, seed_everything
+from ganaug.pipeline.runtime import resolve_device, resolve_precision, seed_everything
 from ganaug.report.stats import paired, summarise
 from ganaug.training.cells import Cell, train_cells
 
@@ -32,7 +32,7 @@ def run(params: Params, files: stage_files.Experiment) -> dict:
     variants = {HEADLINE: VariantParams(fakes="gan", filter=use_filter)}
     cells = [Cell(HEADLINE, ratio, seed) for seed in seeds] + [Cell(REAL_ONLY, 0.0, seed) for seed in seeds]
     rows = train_cells(real, test, {"gan": load_fakes(files.fakes, description)}, variants, cells, params.classifier,
-                       params.augment, "experiment", description.n_classes)
+                       params.augment, "experiment", description.n_classes, resolve_precision(params.precision, device))
     with_fakes = {r["seed"]: r["accuracy"] for r in rows if r["variant"] == HEADLINE}
     real_only = {r["seed"]: r["accuracy"] for r in rows if r["variant"] == REAL_ONLY}
     fake, base, compared = summarise(list(with_fakes.values())), summarise(list(real_only.values())), paired(with_fakes, real_only)

@@ -14,7 +14,7 @@ from ganaug.data.tensors import load_fakes, load_level, load_test_set
 from ganaug.data.description import load_description
 from ganaug.pipeline.io import save_csv
 from ganaug.params.project import Params, ParamsError
-from ganaug.pipeline.runtime import resolve_device, seed_everything
+from ganaug.pipeline.runtime import resolve_device, resolve_precision, seed_everything
 from ganaug.training.cells import train_cells, variant_cells
 
 MADE_BY = {"gan": "dvc repro generate", "pca": "dvc repro pca", "leaky": "dvc repro generate"}  # rerun hints
@@ -35,5 +35,5 @@ def run(params: Params, level: int, files: stage_files.Retrain) -> None:
     sources = {name: load_fakes(fakes_paths[name], description, made_by=MADE_BY[name]) for name in used}
     cells = variant_cells(variants, params.grid.seeds_for(level))
     rows = train_cells(real, test, sources, variants, cells, params.classifier, params.augment, f"retrain@{level}",
-                       description.n_classes)
+                       description.n_classes, resolve_precision(params.precision, device))
     save_csv(files.results, rows)

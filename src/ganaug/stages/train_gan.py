@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import torch
 from torch import nn
 
 from ganaug.pipeline import stage_files
@@ -31,7 +32,7 @@ from ganaug.pipeline.io import load_model, save_checkpoint, save_json
 from ganaug.pipeline.live import Curves
 from ganaug.models import LeNet5
 from ganaug.params.project import Params
-from ganaug.pipeline.runtime import resolve_device, seed_everything
+from ganaug.pipeline.runtime import resolve_device, resolve_precision, seed_everything
 from ganaug.generators.gan import Trainer, one_gan, train
 from ganaug.generators.gan_stack import stacked_gans
 from ganaug.generators.gan_health import class_diversity, health
@@ -56,7 +57,8 @@ def run(params: Params, level: int, files: stage_files.TrainGan, gan: TrainGanPa
     criterion = Criterion(judge, real.images, real.labels, gan.snapshot_samples, gan.copy_quantile, params.seed)
     numbers, curves = gan.seeds_for(level), Curves(files.curves)
     trained, seconds = train_all(real, gan, {n: gan_seed(params, n) for n in numbers}, level, shape, files, criterion,
-                                 lambda number, row, kind: curves.log(f"seed{number}", row["step"], without_step(row)))
+                                 lambda number, row, kind: curves.log(f"seed{number}", row["step"], without_step(row)),
+                                 resolve_precision(params.precision, device))
     generators, healths = [], []
     for number, (generator, log_rows, selection), took in zip(numbers, trained, seconds):
         diversity = class_diversity(generator, real.images, real.labels, gan_seed(params, number))
@@ -80,16 +82,20 @@ def stacked(gan: TrainGanParams, level: int) -> bool:
 
 
 def train_all(real, gan: TrainGanParams, seeds: dict[int, int], level: int, shape, files: stage_files.TrainGan,
-              criterion: Criterion, log: Callable[[int, dict, str], None]) -> tuple[list, list[float]]:
+              criterion: Criterion, log: Callable[[int, dict, str], None], precision: torch.dtype | None = None,
+              ) -> tuple[list, list[float]]:
     """Each GAN's (generator, log, snapshots) and wall seconds, for ``seeds`` (GAN number -> torch seed): one
     after the other, or stacked (the stack's time shared equally). Seconds are of this process: a resumed run
     counts only what it trained."""
     trained, seconds = [], []
     for numbers, trainer, desc, checkpoint in runs(gan, level, list(seeds)):
         started = time.perf_counter()
+        # Stacked GANs train in float32: torch.func's batched BatchNorm does not take bf16 activations with
+        # float32 statistics, and the stack is for a GPU, where precision: auto is float32 anyway.
         trained += train(real.images, real.labels, gan, [seeds[n] for n in numbers], trainer, desc=desc, shape=shape,
                          checkpoint=files.checkpoints / checkpoint, criterion=criterion,
-                         on_row=lambda k, kind, row, numbers=numbers: log(numbers[k], row, kind))
+                         on_row=lambda k, kind, row, numbers=numbers: log(numbers[k], row, kind),
+                         precision=None if trainer is stacked_gans else precision)
         seconds += [(time.perf_counter() - started) / len(numbers)] * len(numbers)
     return trained, seconds
 

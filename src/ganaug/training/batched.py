@@ -36,6 +36,7 @@ from ganaug.models import LeNet5
 from ganaug.models.lenet import lenet_config
 from ganaug.params.project import AugmentParams, ClassifierParams
 from ganaug.pipeline.progress import progress
+from ganaug.pipeline.runtime import autocast
 from ganaug.training.classifier import adam, draw_batches
 from ganaug.training.recipes import FakeTerms, draw_shared, fake_aware_loss, fake_masks
 
@@ -111,8 +112,10 @@ def _draw(rows: Sequence[torch.Tensor], seeds: Sequence[int], terms: Sequence[Fa
 
 def _train_group(weights: Weights, pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[int], steps: int,
                  recipe: ClassifierParams, augment: Sequence[AugmentParams | None], terms: Sequence[FakeTerms | None],
-                 bar: tqdm, threads: int, on_loss: Callable[[int, float], None] | None = None) -> None:
-    """Train the stacked ``weights`` in place; ``threads`` intra-op threads for this group.
+                 bar: tqdm, threads: int, on_loss: Callable[[int, float], None] | None = None,
+                 precision: torch.dtype | None = None) -> None:
+    """Train the stacked ``weights`` in place; ``threads`` intra-op threads for this group; forward passes in
+    ``precision`` (autocast; None = float32), the loss in float32.
 
     ``on_loss(step, loss)`` gets the group's mean training loss every ``CURVE_EVERY`` steps.
     """
@@ -136,7 +139,8 @@ def _train_group(weights: Weights, pool: Labelled, rows: Sequence[torch.Tensor],
         batch = images[index]  # (B, K, C, H, W)
         if which:
             batch = _warp_some(batch, which, [augment[k] for k in which], generators)
-        logits = batched_forward(weights, batch.flatten(1, 2))
+        with autocast(device, precision):
+            logits = batched_forward(weights, batch.flatten(1, 2)).float()
         # Sum of each model's mean loss: model k's gradient is its own loss's gradient.
         if fake_terms is None:
             loss = F.cross_entropy(logits.flatten(0, 1), pool.labels[index].t().flatten(), reduction="sum") / recipe.batch_size
@@ -170,7 +174,7 @@ def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[i
                  recipe: ClassifierParams, n_classes: int, desc: str = "LeNet-5",
                  augment: Sequence[AugmentParams | None] = (), init: Sequence[LeNet5 | None] = (),
                  on_loss: Callable[[int, float], None] | None = None,
-                 terms: Sequence[FakeTerms | None] = ()) -> list[LeNet5]:
+                 terms: Sequence[FakeTerms | None] = (), precision: torch.dtype | None = None) -> list[LeNet5]:
     """Train one LeNet-5 per (rows, seed) for exactly ``steps`` Adam steps; in that order.
 
     ``pool`` holds every image any model trains on, (P, C, H, W) in [-1, 1], on the training
@@ -180,6 +184,7 @@ def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[i
     ``terms[k]``, when given and not None, says how model k treats the fakes among its rows
     (``recipes.FakeTerms``: their loss weight, soft targets, share of each batch; soft targets of its real images).
     ``on_loss(step, loss)``, when given, follows the training loss of a single group (one model's, say).
+    ``precision``: the dtype of the forward passes (``runtime.resolve_precision``), None for float32.
     A GPU trains all models as one group; a CPU trains groups side by side, one per thread.
     """
     if len(rows) != len(seeds):
@@ -204,20 +209,21 @@ def train_lenets(pool: Labelled, rows: Sequence[torch.Tensor], seeds: Sequence[i
         if parallel:
             try:
                 with ThreadPoolExecutor(min(threads, len(groups))) as executor:
-                    list(executor.map(lambda job: _train_group(*job, bar, threads=1), jobs))
+                    list(executor.map(lambda job: _train_group(*job, bar, threads=1, precision=precision), jobs))
             finally:
                 torch.set_num_threads(threads)
         else:
             for job in jobs:
-                _train_group(*job, bar, threads=0, on_loss=on_loss)
+                _train_group(*job, bar, threads=0, on_loss=on_loss, precision=precision)
     return [unstack(w, k, shape) for w, g in zip(weights, groups) for k in range(len(g))]
 
 
 def train_lenet_on(data: Labelled, steps: int, recipe: ClassifierParams, seed: int, n_classes: int,
-                   desc: str = "LeNet-5", on_loss: Callable[[int, float], None] | None = None) -> LeNet5:
+                   desc: str = "LeNet-5", on_loss: Callable[[int, float], None] | None = None,
+                   precision: torch.dtype | None = None) -> LeNet5:
     """One LeNet-5 on all of ``data``, the pipeline's way (the judge, the reference, GAN-train)."""
     rows = torch.arange(len(data.labels), device=data.labels.device)
-    return train_lenets(data, [rows], [seed], steps, recipe, n_classes, desc, on_loss=on_loss)[0]
+    return train_lenets(data, [rows], [seed], steps, recipe, n_classes, desc, on_loss=on_loss, precision=precision)[0]
 
 
 @torch.no_grad()

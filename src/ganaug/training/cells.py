@@ -12,6 +12,7 @@ import dataclasses
 from typing import NamedTuple
 
 import numpy as np
+import torch
 
 from ganaug.data.tensors import Labelled, gan_of, serve
 from ganaug.params.project import REAL_ONLY, AugmentParams, ClassifierParams, VariantParams
@@ -37,12 +38,14 @@ def variant_cells(variants: dict[str, VariantParams], seeds: tuple[int, ...]) ->
 def train_cells(
     real: Labelled, test: Labelled, sources: dict[str, dict[str, np.ndarray]], variants: dict[str, VariantParams],
     cells: list[Cell], recipe: ClassifierParams, strength: AugmentParams, desc: str, n_classes: int,
+    precision: torch.dtype | None = None,
 ) -> list[dict]:
     """Train every cell and return its row of results, in the order of ``cells``.
 
     ``sources`` maps a fake source (gan, pca, leaky) to its fakes. Every cell takes the
     recipe's steps for the level (the number of real images), or its fine-tuning steps, or a
     two-stage cell both (its row reports their sum, as many as finetune_real's model took).
+    ``precision``: the forward passes' dtype (``runtime.resolve_precision``), None for float32.
     """
     variants = {REAL_ONLY: REAL, **variants}
     spec = [variants[c.variant] for c in cells]
@@ -64,6 +67,7 @@ def train_cells(
             [cells[i].seed for i in indices], n_steps, how, n_classes, label,
             augment=[strength if spec[i].augment else None for i in indices], init=init,
             terms=[None if real_only else terms[i] for i in indices],  # two-stage cells: no real_smoothing (params)
+            precision=precision,
         )
         models.update(zip(indices, trained))
         for i in indices:

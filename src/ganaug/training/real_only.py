@@ -8,6 +8,7 @@ from ganaug.data.tensors import Labelled
 from ganaug.models import LeNet5
 from ganaug.params.project import Params
 from ganaug.pipeline.live import Curves
+from ganaug.pipeline.runtime import resolve_precision
 from ganaug.training.batched import train_lenet_on
 from ganaug.training.classifier import accuracy, lenet_steps
 
@@ -19,6 +20,7 @@ def train_real_only(real: Labelled, test: Labelled, params: Params, description:
     steps = lenet_steps(params.classifier, len(real.labels))
     curves = Curves(curves_path)
     model = train_lenet_on(real, steps, params.classifier, params.seed, description.n_classes, desc,
-                           on_loss=lambda step, loss: curves.log("", step, {"train_loss": loss}))
+                           on_loss=lambda step, loss: curves.log("", step, {"train_loss": loss}),
+                           precision=resolve_precision(params.precision, real.images.device))
     curves.close()
     return model, {"steps": steps, "test_accuracy": round(accuracy(model, *test), 4)}
