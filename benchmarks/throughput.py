@@ -83,19 +83,19 @@ def lenet_throughput(project: Project, level: int, steps: int, device: torch.dev
     else:  # no fakes yet: as many real-only models, the same work per step
         seeds = list(range(len(cells)))
         pool, rows = real, [torch.arange(level, device=device)] * len(seeds)
-    recipe = params.classifier
+    recipe, n_classes = params.classifier, load_description(project.data).n_classes
     # The bare loop trains models one after another at a steady rate, so a spread of a few
     # cells gives its images/s; the pipeline trains the whole grid, as the retrain stage does.
     sample = list(range(0, len(seeds), max(1, len(seeds) // BARE_MODELS)))[:BARE_MODELS]
 
     def bare():
         for k in sample:
-            train_lenet(pool.images[rows[k]], pool.labels[rows[k]], steps, recipe, seeds[k])
+            train_lenet(pool.images[rows[k]], pool.labels[rows[k]], steps, recipe, seeds[k], n_classes=n_classes)
 
     def pipeline(dtype):
-        return lambda: train_lenets(pool, rows, seeds, steps, recipe, precision=dtype)
+        return lambda: train_lenets(pool, rows, seeds, steps, recipe, n_classes, precision=dtype)
 
-    train_lenets(pool, rows[:2], seeds[:2], 5, recipe, precision=precision)  # warm up kernels and allocators
+    train_lenets(pool, rows[:2], seeds[:2], 5, recipe, n_classes, precision=precision)  # warm up kernels and allocators
     if versus != LOOP:
         return {"models": len(seeds), "steps": steps, **compare(pipeline(versus), pipeline(precision),
                 len(seeds) * steps * recipe.batch_size, len(seeds) * steps * recipe.batch_size, device, rounds)}
