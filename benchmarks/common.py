@@ -35,6 +35,16 @@ class Project:
     def subsets(self, level: int) -> Path:
         return self.level_file(level, self.paths["subset"])
 
+    @property
+    def n_classes(self) -> int:
+        from ganaug.data.description import load_description  # reads the prepared dataset's header only
+        return load_description(self.data).n_classes
+
+    def precision(self, device):
+        """The dtype the pipeline trains in on ``device`` (params.yaml's precision), None for float32."""
+        from ganaug.pipeline.runtime import resolve_precision  # imports torch: not for --markdown
+        return resolve_precision(self.params.precision, device)
+
 
 def load_project(root: Path = Path(".")) -> Project:
     return Project(root, load_params(root / "params.yaml"), yaml.safe_load((root / "paths.yaml").read_text()))

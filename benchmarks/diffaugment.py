@@ -39,16 +39,21 @@ def main() -> None:
     if args.markdown:
         return print_markdown(args.markdown, markdown)
     project, device = load_project(), torch.device("cpu")
-    params = project.params
+    params, n_classes, precision = project.params, project.n_classes, project.precision(device)
     full, test = load_full_train(project.data, device), load_test_set(project.data, device)
-    reference = train_lenet_on(full, lenet_steps(params.classifier, len(full.labels)), params.classifier, params.seed)
+    reference = train_lenet_on(full, lenet_steps(params.classifier, len(full.labels)), params.classifier, params.seed,
+                               n_classes, precision=precision)
     labels = torch.arange(10).repeat(200)  # interleaved classes: any first n fakes are class-balanced
     rows = []
     for level in args.levels:
         real = load_level(project.data, project.subsets(level), level, device)
         steps = lenet_steps(params.classifier, level)
-        judge = train_lenet_on(real, steps, params.classifier, params.seed)
-        real_only = {seed: accuracy(train_lenet_on(real, steps, params.classifier, seed), *test) for seed in args.gan_seeds}
+
+        def lenet(data: Labelled, seed: int):
+            return train_lenet_on(data, steps, params.classifier, seed, n_classes, precision=precision)
+
+        judge = lenet(real, params.seed)
+        real_only = {seed: accuracy(lenet(real, seed), *test) for seed in args.gan_seeds}
         criterion = Criterion(judge, real.images, real.labels, params.train_gan.snapshot_samples,
                               params.train_gan.copy_quantile, params.seed)
         for ops in (params.train_gan.diffaugment, ()):
@@ -56,13 +61,14 @@ def main() -> None:
             for seed in args.gan_seeds:
                 started = time.perf_counter()
                 generator, _, selection = train_gan(real.images, real.labels, gan, params.seed + seed,
-                                                    desc=f"{level} {'+'.join(ops) or 'off'} {seed}", criterion=criterion)
+                                                    desc=f"{level} {'+'.join(ops) or 'off'} {seed}", criterion=criterion,
+                                                    precision=precision)
                 fakes = sample(generator, labels, torch.Generator().manual_seed(123))
                 served = Labelled(fakes[:level], labels[:level])  # classes interleaved: class-balanced
                 half = Labelled(fakes[:level // 2], labels[:level // 2])
                 mixed = Labelled(torch.cat([real.images, half.images]), torch.cat([real.labels, half.labels]))
-                gan_train = accuracy(train_lenet_on(served, steps, params.classifier, seed), *test)
-                downstream = accuracy(train_lenet_on(mixed, steps, params.classifier, seed), *test)
+                gan_train = accuracy(lenet(served, seed), *test)
+                downstream = accuracy(lenet(mixed, seed), *test)
                 row = {"level": level, "diffaugment": "+".join(ops) or "off", "gan_seed": seed,
                        "steps_trained": selection.curve[-1]["step"], **{f"kept_{k}": v for k, v in selection.chosen().items()},
                        "tarr_reference": round(tarr(predict_proba(reference, fakes), labels), 4),

@@ -41,7 +41,8 @@ def main() -> None:
         for steps in args.steps:
             started = time.perf_counter()
             recipe = dataclasses.replace(params.classifier, min_steps=steps, max_steps=steps)
-            models = train_lenets(real, [every] * len(args.seeds), args.seeds, steps, recipe, f"real@{level}")
+            models = train_lenets(real, [every] * len(args.seeds), args.seeds, steps, recipe, project.n_classes,
+                                  f"real@{level}", precision=project.precision(device))
             scores = np.array(accuracies(models, test))
             row = {"level": level, "steps": steps, "epochs": round(steps * recipe.batch_size / level, 2),
                    "mean": round(float(scores.mean()), 4), "min": round(float(scores.min()), 4),

@@ -42,8 +42,8 @@ def main() -> None:
         steps = lenet_steps(params.classifier, level)
         for s in args.smoothing:
             terms = [FakeTerms(level, smoothing=s) if s else None] * len(seeds)  # every row smoothed, weight 1
-            models = train_lenets(real, [every] * len(seeds), seeds, steps, params.classifier, f"smooth {s}@{level}",
-                                  terms=terms)
+            models = train_lenets(real, [every] * len(seeds), seeds, steps, params.classifier, project.n_classes,
+                                  f"smooth {s}@{level}", terms=terms, precision=project.precision(device))
             scores = np.array(accuracies(models, test))
             row = {"level": level, "smoothing": s, "seeds": len(seeds), "steps": steps,
                    "mean": round(float(scores.mean()), 4), "min": round(float(scores.min()), 4),

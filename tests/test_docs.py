@@ -67,6 +67,11 @@ def test_the_readme_quick_time_is_the_quick_runs():
     assert seconds <= 600  # a first table in at most 10 minutes on the committed run's machine
 
 
+def test_the_readme_run_time_is_the_benchmarks():
+    minutes = round(json.loads((ROOT / "reports/benchmark.json").read_text())["total_s"] / 60)
+    assert f"takes {minutes} minutes on a 2-core CPU" in " ".join((ROOT / "README.md").read_text().split())
+
+
 def test_the_readme_is_short():
     assert len((ROOT / "README.md").read_text().splitlines()) <= 250
 
@@ -74,12 +79,21 @@ def test_the_readme_is_short():
 @pytest.mark.parametrize("name, report, page", [("diffaugment", "reports/diffaugment.json", "docs/training.md"),
                                                 ("lenet_budget", "reports/lenet_budget.json", "docs/training.md"),
                                                 ("smoothing_control", "reports/smoothing_control.json", "docs/training.md"),
-                                                ("pipeline", "reports/benchmark.json", "docs/performance.md")])
+                                                ("pipeline", "reports/benchmark.json", "docs/performance.md"),
+                                                ("quality_change", "reports/quality_change.json", "docs/performance.md")])
 def test_the_docs_quote_the_measurements(name, report, page, monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # pipeline.py imports its sibling throughput.py
     rows = json.loads((ROOT / report).read_text())
     table = benchmark(name).markdown(rows)
     assert "\n".join(table) in (ROOT / page).read_text()
+
+
+def test_the_committed_benchmark_times_every_stage_of_dvc_yaml(monkeypatch):
+    """reports/benchmark.json is of today's pipeline: a stage added, removed or renamed since it ran fails here."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    monkeypatch.chdir(ROOT)
+    timed = [row["stage"] for row in json.loads((ROOT / "reports/benchmark.json").read_text())["stages"]]
+    assert sorted(timed) == sorted(stage["stage"] for stage in benchmark("pipeline").planned_stages())
 
 
 def test_the_readme_states_the_committed_seeds():

@@ -3,8 +3,9 @@
 Copies the pipeline (dvc.yaml, src/, tests/e2e/params.yaml as params.yaml) into a fresh git +
 DVC project, so it exercises what a user runs, MNIST download included. Then it proves the
 gate: the committed baseline passes, an injected regression (a learning rate of 1e-6, as good
-as zero) fails, a harmless change (other seeds) passes, and the same params give the same
-numbers.
+as zero) fails and a harmless change (other seeds) passes. That the same params give the same
+numbers, every report byte for byte, is checked through the same dvc.yaml on tiny data
+(tests/test_pipeline_tiny.py), at a tenth of the cost.
 """
 import json
 import os
@@ -68,20 +69,6 @@ def test_headline_accuracy_meets_the_committed_baseline(project):
     assert "FAIL" not in done.stdout and "pass" in done.stdout
 
 
-def test_same_params_give_the_same_numbers(clean):
-    sh("dvc", "repro", "--force", cwd=clean)
-    changed = sh("git", "status", "--porcelain", "reports", cwd=clean).stdout.splitlines()
-    # The GANs' health metrics also hold their measured wall times, the one number no rerun repeats.
-    timed = [line[3:] for line in changed if line.endswith("/gan_health.json")]
-    assert len(changed) == len(timed), "a forced rerun changed committed results:\n" + "\n".join(changed)
-    for path in timed:
-        before = json.loads(sh("git", "show", f"HEAD:{path}", cwd=clean).stdout)
-        after = json.loads((clean / path).read_text())
-        for timed_run in (before, after, *before["per_seed"], *after["per_seed"]):  # the level's, then each GAN's
-            assert timed_run.pop("train_seconds") > 0
-        assert after == before, path
-
-
 def test_changing_ratio_reruns_only_the_experiment(clean):
     output = sh("dvc", "exp", "run", "-S", "ratio=0.25", cwd=clean).stdout
     ran = {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")}
@@ -137,7 +124,9 @@ def test_refused_input_under_dvc_repro_loses_nothing(clean, fault, message):
 
 
 def test_gate_fails_on_an_injected_regression(clean):
-    sh("dvc", "exp", "run", "-S", "classifier.lr=0.000001", "experiment", cwd=clean)
+    # The stages the gate reads only (validate, experiment): upstream, the judge, GANs and grid would
+    # retrain at this rate too, a minute more for the same verdict.
+    sh("dvc", "exp", "run", "--single-item", "-S", "classifier.lr=0.000001", "validate", "experiment", cwd=clean)
     done = check(clean, "--rev", "HEAD")
     assert done.returncode == 1, done.stdout
     assert "FAIL" in done.stdout and "accuracy regression" in done.stderr

@@ -13,7 +13,7 @@ import torch
 from ganaug.generators import losses
 from ganaug.data.tensors import to_labelled
 from ganaug.params.project import LOSS_NAMES, parse_params
-from ganaug.generators import gan
+from ganaug.generators import gan, gan_steps
 from ganaug.generators.gan import TrainingDiverged, train_gan
 from ganaug.generators.gan_health import warn_if_discriminator_wins
 from ganaug.generators.gan_state import fingerprint
@@ -31,7 +31,7 @@ CHILD = """
 import os, signal, sys, torch
 from ganaug.data.tensors import to_labelled
 from ganaug.params.project import parse_params
-from ganaug.generators import gan
+from ganaug.generators import gan, gan_steps
 from tests.conftest import synthetic_digits
 torch.set_num_threads(1)
 save = gan.save_state
@@ -133,6 +133,20 @@ def test_every_loss_name_trains_and_the_losses_have_their_textbook_values(data, 
     torch.testing.assert_close(losses.hinge_d_loss(torch.tensor([0.0]), torch.tensor([0.0])), torch.tensor(2.0))
     torch.testing.assert_close(losses.critic_g_loss(logits), torch.tensor(-0.5))
     torch.testing.assert_close(losses.wasserstein_d_loss(torch.tensor([2.0, 4.0]), torch.tensor([-1.0])), torch.tensor(-4.0))
+
+
+def test_in_bf16_the_forward_passes_round_and_the_weights_and_losses_stay_float32(data, one_thread, monkeypatch):
+    seen = []
+    heads = gan_steps.heads
+    monkeypatch.setattr(gan_steps, "heads", lambda output: seen.append(output.dtype) or heads(output))
+    for loss, penalty in (("nonsaturating", 0.0), ("wasserstein", 10.0)):  # the penalty's gradient too
+        params = dataclasses.replace(TINY, loss=loss, gp_weight=penalty, real_label=1.0, steps=20)
+        generator, log, _ = train_gan(*data, params, seed=0, precision=torch.bfloat16)
+        assert all(math.isfinite(row["d_loss"]) and math.isfinite(row["g_loss"]) for row in log), loss
+        assert {p.dtype for p in generator.state_dict().values() if p.is_floating_point()} == {torch.float32}
+    assert set(seen) == {torch.bfloat16}  # D ran in bf16; heads() hands the losses float32 logits
+    float32 = train_gan(*data, dataclasses.replace(TINY, steps=20), seed=0)[1]
+    assert float32 != train_gan(*data, dataclasses.replace(TINY, steps=20), seed=0, precision=torch.bfloat16)[1]
 
 
 def test_a_discriminator_that_wins_outright_is_warned_about_once(caplog):

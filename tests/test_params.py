@@ -1,9 +1,11 @@
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from ganaug.params.project import Params, ParamsError, load_params, parse_params
+from ganaug.pipeline import runtime
 from ganaug.stages.validate import tracked_params
 from ganaug.params.strict import Yaml12FloatLoader, by_level
 
@@ -37,6 +39,20 @@ def test_a_per_level_count_is_that_of_the_smallest_key_at_or_above_the_level():
     assert [len(params.train_gan.seeds_for(n)) for n in (100, 2000, 60000)] == [3, 1, 1]
 
 
+@pytest.mark.parametrize("has_bf16", [True, False])
+def test_precision_auto_is_bf16_only_on_a_cpu_that_multiplies_it(has_bf16, monkeypatch):
+    monkeypatch.setattr(runtime, "cpu_has_bf16", lambda: has_bf16)
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert runtime.resolve_precision("auto", cpu) == (torch.bfloat16 if has_bf16 else None)
+    assert runtime.resolve_precision("fp32", cpu) is None and runtime.resolve_precision("auto", cuda) is None
+    assert runtime.resolve_precision("bf16", cuda) == torch.bfloat16  # asked for on a GPU: given
+    if has_bf16:
+        assert runtime.resolve_precision("bf16", cpu) == torch.bfloat16
+    else:
+        with pytest.raises(ParamsError, match=r"^precision = 'bf16' but this CPU has neither AMX nor AVX512-BF16"):
+            runtime.resolve_precision("bf16", cpu)
+
+
 def test_ints_accepted_where_floats_expected():
     # `dvc exp run -S 'ratio=1'` writes an int into params.yaml
     params = parse_params({"ratio": 1, "variants": {"gan": {"ratios": [0.5, 1]}}, "grid": {"headline": "gan"}})
@@ -53,6 +69,7 @@ def test_ints_accepted_where_floats_expected():
         ({"seed": True}, "seed"),
         ({"scarcity": 123}, "scarcity"),
         ({"device": "tpu"}, "device"),
+        ({"precision": "fp16"}, "precision"),
         ({"filter": {"threshold": 1.5}}, "filter.threshold"),
         ({"filter": {"threshold": -0.1}}, "filter.threshold"),
         ({"train_gan": {"dstep": 0}}, "train_gan.dstep"),

@@ -1,17 +1,18 @@
 """Your own images: a tiny folder of RGB PNGs through the real dvc.yaml, every stage, report included.
 
-The same project a user has (``examples/run.make_project``): the pipeline's dvc.yaml and src/,
-a params file naming ``dataset: folder``. Three classes of coloured squares, 16 x 16 after
-resizing, a test tree of their own; two levels, one of them the whole set.
+The pipeline's dvc.yaml with a params file naming ``dataset: folder``, every stage run as DVC
+resolves it, in this process (``tests/dvc_stages.py``: a real ``dvc repro`` pays a process start
+per stage, and tests/test_e2e_mnist.py runs one on the project a user makes). Three classes of
+coloured squares, 16 x 16 after resizing, a test tree of their own; two levels, one of them the
+whole set.
 """
 import json
 
 import numpy as np
 import pytest
-import yaml
 from PIL import Image
 
-from examples import run
+from tests.dvc_stages import make_project, run_stages
 from tests.test_pipeline_tiny import pipeline_params
 
 pytestmark = pytest.mark.slow
@@ -44,10 +45,9 @@ def folder_params(train, test) -> dict:
 
 def test_a_folder_of_rgb_images_runs_the_whole_pipeline(tmp_path):
     train, test = image_tree(tmp_path / "train", 30, seed=0), image_tree(tmp_path / "test", 10, seed=1)
-    params = tmp_path / "params.yaml"
-    params.write_text(yaml.safe_dump(folder_params(train, test)))
-    work = run.make_project(params, tmp_path / "project")
-    run.sh("dvc", "repro", cwd=work)
+    work = tmp_path / "project"
+    work.mkdir()
+    run_stages(make_project(work, folder_params(train, test)))
 
     description = json.loads((work / "reports/dataset.json").read_text())
     assert (description["classes"], description["channels"], description["height"]) == (["blue", "green", "red"], 3, 16)

@@ -120,8 +120,8 @@ def discriminator_step(
     """
     count, device = labels.shape[-1], labels.device
     noise = per_gan(rng, lambda stream: draw_latent(count, generator, stream, device))
-    with torch.no_grad():
-        fake_images = generator(noise, labels)
+    with torch.no_grad():  # float32, as the real images are, whatever precision G ran in (the penalty mixes them)
+        fake_images = generator(noise, labels).float()
     real_images, fake_images = seen(goal, real_images, rng), seen(goal, fake_images, rng)
     real_output, fake_output = discriminator(real_images, labels), discriminator(fake_images, labels)
     d_loss, scores = per_gan(rng, lambda real, fake, y, stream: discriminator_terms(
