@@ -149,6 +149,18 @@ def test_in_bf16_the_forward_passes_round_and_the_weights_and_losses_stay_float3
     assert float32 != train_gan(*data, dataclasses.replace(TINY, steps=20), seed=0, precision=torch.bfloat16)[1]
 
 
+def test_in_bf16_each_step_sees_the_weights_the_step_before_left(data, one_thread, monkeypatch):
+    """autocast keeps a weight's bf16 copy until its region closes: D's second step (dstep 2) and G's step
+    must not run on copies made before D's update. Emptying that cache as each step starts then changes nothing."""
+    params = dataclasses.replace(TINY, dstep=2, steps=10)
+    kept = train_gan(*data, params, seed=0, precision=torch.bfloat16)[0].state_dict()
+    for name in ("discriminator_step", "generator_step"):
+        step = getattr(gan, name)
+        monkeypatch.setattr(gan, name, lambda *args, step=step: (torch.clear_autocast_cache(), step(*args))[1])
+    emptied = train_gan(*data, params, seed=0, precision=torch.bfloat16)[0].state_dict()
+    assert all(torch.equal(kept[name], emptied[name]) for name in kept)
+
+
 def test_a_discriminator_that_wins_outright_is_warned_about_once(caplog):
     params = dataclasses.replace(TINY, d_wins_floor=0.05, d_wins_intervals=3)
     log = []

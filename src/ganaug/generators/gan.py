@@ -141,8 +141,7 @@ def train(
     start = (state["step"] + 1 if state else 1) if record.training() else steps + 1  # killed after all stopped
     bar = progress(range(start, steps + 1), desc=desc, unit="step", mininterval=1.0, initial=start - 1, total=steps)
     for step in bar:
-        with autocast(device, precision):
-            d_stats, g_loss = train_step(gans, goal, params, step, real_labels, record.intervals)
+        d_stats, g_loss = train_step(gans, goal, params, step, real_labels, record.intervals, precision)
         # Kept on the device: a check per step would cost a host sync per step on a GPU. A stopped GAN may diverge.
         first_bad = torch.where((first_bad == 0) & record.running & ~torch.isfinite(d_stats[..., 0] + g_loss), step,
                                 first_bad)
@@ -168,19 +167,25 @@ def train(
 
 
 def train_step(gans: Gans, goal: Objective, params: TrainGanParams, step: int, real_labels: torch.Tensor,
-               intervals: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+               intervals: torch.Tensor, precision: torch.dtype | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """``dstep`` D steps and one G step (of every GAN, stacked), their stats added to ``intervals`` (K, 4);
-    the last D stats ((3,), or (K, 3) stacked) and the G losses ((), or (K,))."""
+    the last D stats ((3,), or (K, 3) stacked) and the G losses ((), or (K,)).
+
+    Each step runs in an autocast region of its own (``precision``; None = float32): autocast keeps
+    the reduced-precision copy of a weight until its region closes, so one region around D's update
+    and G's step would score G's fakes with D's weights from before that update."""
     parts, rng, real_images = gans.parts, gans.rng, gans.real_images
     device = real_images.device
     for _ in range(params.dstep):
         index = per_gan(rng, lambda stream: torch.randint(len(real_images), (params.batch_size,), generator=stream,
                                                           device=device))  # (B,), or (K, B) stacked
-        d_stats = discriminator_step(parts.generator, parts.discriminator, parts.d_optimizer, goal,
-                                     real_images[index], real_labels[index], rng)
+        with autocast(device, precision):
+            d_stats = discriminator_step(parts.generator, parts.discriminator, parts.d_optimizer, goal,
+                                         real_images[index], real_labels[index], rng)
         intervals[:, :3] += d_stats / params.dstep
-    g_loss = generator_step(parts.generator, parts.discriminator, parts.g_optimizer, goal, params.batch_size,
-                            rng, device)
+    with autocast(device, precision):
+        g_loss = generator_step(parts.generator, parts.discriminator, parts.g_optimizer, goal, params.batch_size,
+                                rng, device)
     intervals[:, 3] += g_loss
     if parts.average is not None:
         update_average(parts.average, parts.generator, warmed_decay(params.ema, step))
