@@ -70,7 +70,7 @@ def lenet_throughput(project: Project, level: int, steps: int, device: torch.dev
                      precision: torch.dtype | None, versus: str | torch.dtype | None = LOOP) -> dict:
     """Images/s of the retrain grid's cells at ``level``: batched (pipeline, in ``precision``) and one by one
     (bare loop), or batched in ``versus`` when that is a precision (None: float32)."""
-    params = project.params
+    params, description = project.params, load_description(project.data)
     real = load_level(project.data, project.subsets(level), level, device)
     fakes_path = project.level_file(level, "fakes.npz")
     # The bare loop neither warps nor fine-tunes, so only the cells that do neither compare like for like.
@@ -78,12 +78,12 @@ def lenet_throughput(project: Project, level: int, steps: int, device: torch.dev
     cells = variant_cells(plain, params.grid.seeds_for(level))
     if fakes_path.exists():
         requests = [("gan", c.ratio, c.variant in plain and plain[c.variant].filter, c.seed) for c in cells]
-        pool, served = serve(real, {"gan": load_fakes(fakes_path, load_description(project.data))}, requests)
+        pool, served = serve(real, {"gan": load_fakes(fakes_path, description)}, requests, description.n_classes)
         rows, seeds = [s.rows for s in served], [c.seed for c in cells]
     else:  # no fakes yet: as many real-only models, the same work per step
         seeds = list(range(len(cells)))
         pool, rows = real, [torch.arange(level, device=device)] * len(seeds)
-    recipe, n_classes = params.classifier, load_description(project.data).n_classes
+    recipe, n_classes = params.classifier, description.n_classes
     # The bare loop trains models one after another at a steady rate, so a spread of a few
     # cells gives its images/s; the pipeline trains the whole grid, as the retrain stage does.
     sample = list(range(0, len(seeds), max(1, len(seeds) // BARE_MODELS)))[:BARE_MODELS]
