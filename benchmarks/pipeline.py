@@ -4,15 +4,16 @@
     python benchmarks/pipeline.py --skip_throughput           # stage timings only, out-of-date stages
     python benchmarks/pipeline.py --plan plan.json            # write the stage commands, run nothing
     python benchmarks/pipeline.py --direct plan.json --force  # run them without DVC (a GPU box without it)
+    python benchmarks/pipeline.py --startup                   # the start-up figures only
 
 First measures images/s of LeNet-5 and GAN training, the pipeline's way against a bare loop
 (``throughput.py``), then runs ``dvc repro --single-item <stage>`` for each stage in topological
 order and prints its wall time and peak resident memory, of the largest process (exact, from
 wait4) and of the whole process tree, DVC included (sampled every 0.1 s), then the totals and
-the machine. It also times a fresh process importing torch, and one importing the CLI and
-every stage module: the start-up each stage pays. ``--direct`` runs the same stage commands,
-taken from DVC beforehand with ``--plan``, without DVC's hashing and caching. Run from the
-project root with the venv's ``dvc`` and ``ganaug`` on PATH.
+the machine. It also times a fresh process importing torch, one importing the CLI and every
+stage module, and the sha256 of the prepared arrays: the start-up each stage pays. ``--direct``
+runs the same stage commands, taken from DVC beforehand with ``--plan``, without DVC's hashing
+and caching. Run from the project root with the venv's ``dvc`` and ``ganaug`` on PATH.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 import psutil
+from common import load_project
 from throughput import add_arguments, measure, print_throughput
 
 from ganaug.pipeline.machine import describe
@@ -90,13 +92,35 @@ def startup_seconds(code: str, rounds: int = 3) -> float:
     return min(times)
 
 
+def digest_seconds(rounds: int = 3) -> float | None:
+    """Best time of the sha256 check every stage makes of the prepared arrays it reads (all four here); None
+    before fetch has written them."""
+    from ganaug.data.description import ARRAY_KEYS, sha256_of
+    from ganaug.pipeline.io import load_npz
+
+    prepared = load_project().data
+    if not prepared.exists():
+        return None
+    arrays = load_npz(prepared, ARRAY_KEYS, made_by="dvc repro fetch")
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for array in arrays.values():
+            sha256_of(array)
+        times.append(time.perf_counter() - start)
+    return round(min(times), 3)
+
+
 def startup() -> dict:
-    """Start-up of a stage process: torch alone, and the CLI with every stage module imported."""
+    """Start-up of a stage process: torch alone, the CLI with every stage module imported, and the
+    digest check of the prepared dataset."""
     stages = ", ".join(f"ganaug.stages.{path.stem}" for path in sorted(STAGES.glob("[a-z]*.py")))
     figures = {"torch_s": round(startup_seconds("import torch"), 2),
-               "ganaug_s": round(startup_seconds(f"import ganaug.cli.main, {stages}"), 2)}
+               "ganaug_s": round(startup_seconds(f"import ganaug.cli.main, {stages}"), 2),
+               "digests_s": digest_seconds()}
     print(f"start-up of a process: import torch {figures['torch_s']} s; "
-          f"the CLI and every stage module {figures['ganaug_s']} s", flush=True)
+          f"the CLI and every stage module {figures['ganaug_s']} s; "
+          f"the sha256 of every prepared array {figures['digests_s']} s", flush=True)
     return figures
 
 
@@ -144,6 +168,7 @@ def main() -> None:
     parser.add_argument("--plan", help="write the stage commands to this JSON file and stop")
     parser.add_argument("--direct", help="run the stage commands in this plan file, without DVC")
     parser.add_argument("--markdown", help="print the stage table of this --json file and stop")
+    parser.add_argument("--startup", action="store_true", help="measure the start-up figures only")
     add_arguments(parser)
     args = parser.parse_args()
 
@@ -156,6 +181,8 @@ def main() -> None:
             json.dump(planned_stages(), out, indent=2)
         return
     figures = {"machine": machine(), "startup": startup()}
+    if args.startup:
+        return
     if not args.skip_throughput:
         figures["throughput"] = measure(args.level, args.steps, args.gan_steps, args.rounds, args.device)
         print_throughput(figures["throughput"])

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv's dvc and ganaug
 
 
-def sh(*command: str, cwd: Path, ok: bool = True) -> subprocess.CompletedProcess:
-    """Run a command in the project with the venv first on PATH; output captured, failure shown."""
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1"}
+def sh(*command: str, cwd: Path, ok: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run a command in the project with the venv first on PATH (and ``env`` set); output captured, failure shown."""
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1", **(env or {})}
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     if ok and done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
@@ -46,6 +46,7 @@ def make_project(params: Path, work: Path) -> Path:
     sh("git", "config", "user.email", "ganaug@example.com", cwd=work)
     sh("git", "config", "user.name", "ganaug", cwd=work)
     sh("dvc", "init", "-q", cwd=work)
+    shutil.copytree(ROOT / ".dvc" / "plots", work / ".dvc" / "plots")  # the dashboard's templates (dvc.yaml's plots)
     sh("git", "add", "-A", cwd=work)
     sh("git", "commit", "-qm", "the pipeline", cwd=work)  # as a clone has: DVCLive names its run after a commit
     return work

@@ -7,6 +7,7 @@ process. A command, option or path that is wrong in dvc.yaml is wrong here too.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import shlex
 import shutil
 from pathlib import Path
@@ -31,6 +32,13 @@ def make_project(work: Path, params: dict) -> Path:
     (work / "params.yaml").write_text(yaml.safe_dump(params))
     Repo.init(str(work), no_scm=True).close()
     return work
+
+
+def tree_digests(project: Path) -> dict[str, str]:
+    """sha256 of every file of a project, the DVC cache included; git's and DVC's own scratch (.dvc/tmp) left out."""
+    return {str(path.relative_to(project)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(project.rglob("*"))
+            if path.is_file() and not {".git", "tmp"} & set(path.relative_to(project).parts[:2])}
 
 
 def resolved_stages(project: Path) -> list:

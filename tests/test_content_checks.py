@@ -9,7 +9,7 @@ from ganaug.pipeline import io
 from ganaug.data.description import describe
 from ganaug.pipeline.io import ArtifactError, save_checkpoint, save_npz
 from ganaug.models import LeNet5
-from ganaug.stages.report import load_numeric_csv
+from ganaug.pipeline.io import load_numeric_csv
 from tests.conftest import save_dataset, synthetic_digits
 
 DIGITS = describe("synthetic", {"x_train": np.zeros((10, 28, 28), np.uint8), "y_train": np.arange(10),

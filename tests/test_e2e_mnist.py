@@ -9,6 +9,8 @@ numbers, every report byte for byte, is checked through the same dvc.yaml on tin
 """
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from examples import run
+from tests.dvc_stages import tree_digests
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv's dvc and ganaug
@@ -25,9 +28,9 @@ BIN = Path(sys.executable).parent  # the venv's dvc and ganaug
 pytestmark = pytest.mark.slow
 
 
-def sh(*command: str, cwd: Path, ok: bool = True) -> subprocess.CompletedProcess:
-    """Run a command in the project with the venv first on PATH."""
-    done = run.sh(*command, cwd=cwd, ok=False)
+def sh(*command: str, cwd: Path, ok: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run a command in the project with the venv first on PATH (and ``env`` set)."""
+    done = run.sh(*command, cwd=cwd, ok=False, env=env)
     if ok:
         assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
@@ -69,18 +72,32 @@ def test_headline_accuracy_meets_the_committed_baseline(project):
     assert "FAIL" not in done.stdout and "pass" in done.stdout
 
 
-def test_changing_ratio_reruns_only_the_experiment(clean):
-    output = sh("dvc", "exp", "run", "-S", "ratio=0.25", cwd=clean).stdout
+def test_a_fresh_clone_pulls_the_cache_and_reruns_only_the_experiment(clean, tmp_path):
+    """With a remote (a local folder here; S3 or SSH alike): push, clone, pull, then `dvc exp run -S ratio=...`
+    reruns only validate and experiment, and the documented `dvc exp show` (docs/dvc.md) fits 120 columns."""
+    remote = ("dvc", "remote", "add", "--local", "-d", "store", str(tmp_path / "remote"))  # committed: without --local
+    sh(*remote, cwd=clean)
+    sh("dvc", "push", "-q", cwd=clean)
+    sh("git", "clone", "-q", str(clean), str(tmp_path / "clone"), cwd=tmp_path)
+    clone = tmp_path / "clone"
+    sh(*remote, cwd=clone)
+    sh("dvc", "pull", "-q", "dvc.yaml", cwd=clone)  # the main pipeline's: the comparison never ran here
+    assert "up to date" in sh("dvc", "status", "dvc.yaml", cwd=clone).stdout.lower()
+    gate = sh("bash", str(ROOT / ".ci/gate"), cwd=clone, env={"GATE_BASE": "origin/HEAD"})  # CI's steps, as committed
+    assert "| accuracy |" in (clone / "gate.md").read_text() and "FAIL" not in gate.stdout, gate.stdout
+    (clone / "gate.md").unlink()
+    output = sh("dvc", "exp", "run", "-S", "ratio=0.25", cwd=clone).stdout
     ran = {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")}
     assert ran == {"validate", "experiment"}, output  # validate reruns on every params change, and nothing else
-    shown = json.dumps(json.loads(sh("dvc", "exp", "show", "--json", cwd=clean).stdout))
+    shown = json.dumps(json.loads(sh("dvc", "exp", "show", "--json", cwd=clone).stdout))
     assert '"ratio": 0.25' in shown and '"ratio": 0.5' in shown  # the new experiment beside the old
-
-
-# What `dvc repro` would delete first if the stage that reads a bad input ran: the fakes, their
-# summary and grid (generate@500), the subset (prepare@500), and everything downstream of them.
-KEPT = ("data/levels/500/fakes.npz", "reports/levels/500/generate.json", "reports/levels/500/samples.png",
-        "data/levels/500/subset.npz", "reports/levels/500/results.csv", "reports/accuracy_table.md")
+    diff = json.loads(sh("dvc", "plots", "diff", "HEAD", "--json", "-o", str(tmp_path / "plots"), cwd=clone).stdout)
+    (headline,) = [entries for name, entries in diff["data"].items() if name.startswith("The headline cell")]
+    assert sorted(headline[0]["revisions"]) == ["HEAD", "workspace"]  # both drawn
+    documented = re.search(r"^(dvc exp show .+)$", (ROOT / "docs/dvc.md").read_text(), re.MULTILINE).group(1)
+    table = sh(*shlex.split(documented), cwd=clone, env={"COLUMNS": "120"}).stdout.splitlines()  # a terminal that wide
+    assert len(table) >= 4 and max(map(len, table)) <= 120, "\n".join(table)
+    assert any("0.25" in line for line in table) and "worth" in table[0] + table[1]
 
 
 def drop_section(text: str, name: str) -> str:
@@ -109,7 +126,10 @@ def tamper_mnist(project: Path) -> None:
     ("missing section", "Error: params.yaml: lacks filter, which stage generate of dvc.yaml tracks"),
     ("tampered mnist", "Error: MNIST from existing copy data/prepared/dataset.npz: x_train has sha256"),
 ])
-def test_refused_input_under_dvc_repro_loses_nothing(clean, fault, message):
+def test_refused_input_under_dvc_repro_changes_no_file(clean, fault, message):
+    """Refused by validate (a value, a tracked section missing) or fetch (one pixel of MNIST changed):
+    every file of the project as it was, those of the refusing stage included (persist), and one
+    `Error:` line."""
     params = clean / "params.yaml"
     if fault == "threshold":
         params.write_text(params.read_text().replace("threshold: 0.9", "threshold: 1.5", 1))
@@ -117,10 +137,11 @@ def test_refused_input_under_dvc_repro_loses_nothing(clean, fault, message):
         params.write_text(drop_section(params.read_text(), "filter"))
     else:
         tamper_mnist(clean)
-    before = {name: (clean / name).read_bytes() for name in KEPT}
+    before = tree_digests(clean)
     done = sh("dvc", "repro", cwd=clean, ok=False)
-    assert done.returncode != 0 and message in done.stdout + done.stderr, done.stdout + done.stderr
-    assert {name: (clean / name).read_bytes() for name in KEPT if (clean / name).exists()} == before
+    errors = [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("Error:")]
+    assert done.returncode != 0 and len(errors) == 1 and message in errors[0], done.stdout + done.stderr
+    assert tree_digests(clean) == before
 
 
 def test_gate_fails_on_an_injected_regression(clean):

@@ -16,7 +16,7 @@ import yaml
 from ganaug.pipeline import io
 from ganaug.pipeline.io import ArtifactError, atomic_path, load_checkpoint, load_npz, save_checkpoint, save_npz
 from ganaug.params.project import Params, ParamsError, parse_params
-from ganaug.stages.report import load_numeric_csv
+from ganaug.pipeline.io import load_numeric_csv
 
 WRONG_TYPE = {int: "seven", float: "half", bool: "maybe", str: 5}
 

@@ -6,6 +6,8 @@ import yaml
 
 from ganaug.params.project import Params, ParamsError, load_params, parse_params
 from ganaug.pipeline import runtime
+from ganaug.pipeline.errors import UserError
+from ganaug.stages import validate
 from ganaug.stages.validate import tracked_params
 from ganaug.params.strict import Yaml12FloatLoader, by_level
 
@@ -51,6 +53,39 @@ def test_precision_auto_is_bf16_only_on_a_cpu_that_multiplies_it(has_bf16, monke
     else:
         with pytest.raises(ParamsError, match=r"^precision = 'bf16' but this CPU has neither AMX nor AVX512-BF16"):
             runtime.resolve_precision("bf16", cpu)
+
+
+@pytest.mark.parametrize("device, precision, message", [
+    ("cpu", "bf16", r"^precision = 'bf16' but this CPU has neither"),
+    ("cuda", "auto", r"^device = 'cuda' but no CUDA device is available"),
+])
+def test_validate_refuses_what_this_machine_cannot_run(tmp_path, monkeypatch, device, precision, message):
+    """Before the training stages, whose outputs DVC would delete first, find it."""
+    monkeypatch.setattr(runtime, "cpu_has_bf16", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    (tmp_path / "params.yaml").write_text(f"device: {device}\nprecision: {precision}\n")
+    params = load_params(tmp_path / "params.yaml")
+    with pytest.raises(ParamsError, match=message):
+        validate.run(params, tmp_path / "params.yaml", (ROOT / "dvc.yaml",), tmp_path / "validated.json")
+    assert not (tmp_path / "validated.json").exists()
+
+
+def test_validate_refuses_a_git_repository_without_a_commit(tmp_path):
+    """DVCLive cannot start there (dvclive#522): say so before any stage runs, and run once it has one."""
+    import subprocess
+
+    (tmp_path / "params.yaml").write_text("seed: 0\n")
+    params, out = load_params(tmp_path / "params.yaml"), tmp_path / "validated.json"
+    validate.run(params, tmp_path / "params.yaml", (), out)  # not a git repository: DVCLive runs without one
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    out.unlink()
+    with pytest.raises(UserError, match=r"a git repository without a commit, where DVCLive cannot log"):
+        validate.run(params, tmp_path / "params.yaml", (), out)
+    assert not out.exists()
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"],
+                   cwd=tmp_path, check=True)
+    validate.run(params, tmp_path / "params.yaml", (), out)
+    assert out.exists()
 
 
 def test_ints_accepted_where_floats_expected():

@@ -1,7 +1,10 @@
 """The whole pipeline, every stage of the real dvc.yaml and compare/dvc.yaml, on tiny synthetic digits (a user's npz)."""
+import contextlib
 import csv
 import json
 import re
+import shlex
+import shutil
 from functools import partial
 from pathlib import Path
 
@@ -9,9 +12,12 @@ import numpy as np
 import pytest
 import yaml
 
+from click.testing import CliRunner
+
+from ganaug.cli.main import main
 from ganaug.pipeline.live import read_curves
 from tests.conftest import idx_mirror, synthetic_digits
-from tests.dvc_stages import PATHS, ROOT, make_project, run_stages
+from tests.dvc_stages import PATHS, ROOT, make_project, resolved_stages, run_stages
 
 TINY_PARAMS = {
     "scarcity": 100,
@@ -79,8 +85,14 @@ def csv_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def test_tiny_pipeline_end_to_end(tmp_path):
-    work = run_tiny_pipeline(tmp_path / "project")
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    """One tiny run that the tests below read and never change (a test that would, copies it)."""
+    return run_tiny_pipeline(tmp_path_factory.mktemp("tiny") / "project")
+
+
+def test_tiny_pipeline_end_to_end(tiny):
+    work = tiny
     level = partial(at, work, "levels_reports")
     rows = csv_rows(at(work, "table_csv"))
     # per level: real_only, classical, 2 + 2 GAN ratios, gan_classical, pca and finetune at one ratio; 2 seeds each
@@ -112,7 +124,14 @@ def test_tiny_pipeline_end_to_end(tmp_path):
     assert np.array_equal(fakes["accepted"], fakes["scores"] >= 0.2)
 
     metrics = json.loads(at(work, "headline").read_text())
-    assert metrics["scarcity"] == 100 and metrics["seeds"] == 2
+    assert {"worth", "worth_low", "worth_high"} <= set(metrics) and not {"scarcity", "ratio", "filter", "seeds"} & set(metrics)
+    assert [r["seed"] for r in csv_rows(at(work, "experiment_csv"))] == ["0", "1"]  # experiment.seeds, for dvc plots diff
+    answer = json.loads(at(work, "answer").read_text())
+    assert answer["cells_with_fakes"] == 2 * 7 and answer["significant_gains"] + answer["significant_costs"] <= 14
+    snapshots = csv_rows(at(work, "snapshots_csv"))  # the dashboard's: every level's GAN snapshots in one table
+    assert {(r["level"], r["gan_seed"], r["step"]) for r in snapshots} == {("100", "0", "10"), ("100", "0", "20"),
+        ("100", "1", "10"), ("100", "1", "20"), ("200", "0", "10"), ("200", "0", "20")}
+    assert {r["level"] for r in csv_rows(at(work, "per_class_csv"))} == {"100", "200"}
     assert metrics["gain"] == round(metrics["accuracy"] - metrics["real_only_accuracy"], 4)
     quality = json.loads(level(200, "quality.json").read_text())
     assert quality["samples"] == 200 and 0 <= quality["precision"] <= 1 and quality["fid"] >= 0
@@ -172,16 +191,44 @@ def untimed(work: Path, name: Path) -> object:
     return path.read_bytes()
 
 
-def test_same_params_give_same_numbers(tmp_path):
+def test_same_params_give_same_numbers(tiny, tmp_path):
     """Every report of two runs, byte for byte (the GANs' wall times aside), through the real dvc.yaml: with
     precision auto, in bf16 on a CPU that has it."""
-    a, b = run_tiny_pipeline(tmp_path / "a"), run_tiny_pipeline(tmp_path / "b")
+    a, b = tiny, run_tiny_pipeline(tmp_path / "b")
     reports = sorted(p.relative_to(a) for p in (a / "reports").rglob("*") if p.is_file())
     assert len(reports) > 100 and Path(PATHS["compare_csv"]) in reports
     assert Path(PATHS["table"]) in reports and Path(PATHS["levels_reports"], "200", "gan_health.json") in reports
     for name in reports:
         if name != Path(PATHS["compare_table"]):  # its time column: the CSV's, compared without it
             assert untimed(a, name) == untimed(b, name), name
+
+
+def change_a_pixel(path: Path, keys=("x_train", "x_test")) -> None:
+    """One pixel of each array ``keys`` changed; the description, and the digests fetch recorded in it, kept."""
+    with np.load(path) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    for key in keys:
+        arrays[key][0, 0, 0] ^= 1
+    np.savez(path, **arrays)
+
+
+def test_no_stage_reads_a_dataset_changed_since_fetch(tiny, tmp_path):
+    """Every stage command that reads the prepared dataset, run by hand as dvc.yaml has it, refuses
+    pixels changed after fetch recorded their sha256, with one line naming the file; fetch, which
+    rebuilds the file from its source, is the only stage that does not read it."""
+    work = shutil.copytree(tiny, tmp_path / "project", symlinks=True)
+    prepared = at(work, "prepared")
+    change_a_pixel(prepared)
+    readers = {f"{Path(stage.path).relative_to(work)}:{stage.name}": stage for stage in resolved_stages(work)
+               if stage.name != "fetch" and any(Path(dep.fs_path) == prepared for dep in stage.deps)}
+    assert {f"dvc.yaml:{name}" for name in ("prepare@100", "judge@100", "train_gan@100", "pca@100", "retrain@200",
+            "reference", "curve", "evaluate@100", "experiment")} | {"compare/dvc.yaml:gan@mlp"} <= set(readers)
+    for name, stage in readers.items():
+        with contextlib.chdir(stage.wdir):
+            result = CliRunner().invoke(main, shlex.split(stage.cmd)[1:])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (name, result.output)
+        assert re.search(r"Error: \S*dataset\.npz: x_(train|test) has sha256 \w+\.\.\., not what fetch recorded",
+                         result.output), (name, result.output)
 
 
 def test_fashion_mnist_from_a_mirror_runs_the_whole_pipeline(tmp_path, monkeypatch):

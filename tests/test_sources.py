@@ -7,14 +7,8 @@ from PIL import Image
 
 from ganaug.data.mnist import SourceUnavailable
 from ganaug.pipeline.io import ArtifactError
-from ganaug.data.sources import (
-    from_digits,
-    from_folder,
-    from_npz,
-    from_torchvision_dataset,
-    resize,
-    stratified_holdout,
-)
+from ganaug.data.npz import from_npz
+from ganaug.data.sources import from_digits, from_folder, from_torchvision_dataset, resize, stratified_holdout
 from ganaug.params.strict import ParamsError
 
 KEYS = ("x_train", "y_train", "x_test", "y_test")

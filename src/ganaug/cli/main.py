@@ -66,8 +66,7 @@ def validate_command(params_path: Path, pipelines: tuple[Path, ...], out: Path) 
     from ganaug.stages import validate
 
     with user_errors():
-        load_params(params_path)
-        validate.run(params_path, pipelines, out)
+        validate.run(load_params(params_path), params_path, pipelines, out)
 
 
 @main.command("compare_gan", help=COMMANDS["compare_gan"].help)
@@ -93,12 +92,17 @@ def compare_lenet_command(params, config: str | None, files) -> None:
 
 
 @main.command("show")
-def show_command() -> None:
+@click.option("-A", "--all-commits", is_flag=True, help="Experiments of every commit (dvc exp show -A).")
+@click.option("--rev", "revs", multiple=True, help="Experiments of this commit (repeat for more; dvc exp show --rev).")
+@click.option("-n", "--num", type=int, help="The last N commits from each --rev (dvc exp show -n).")
+@click.option("--sort-by", help="A metric or param to sort the experiments by, e.g. gain or ratio.")
+@click.option("--sort-order", type=click.Choice(["asc", "desc"]), default="asc", show_default=True)
+def show_command(all_commits: bool, revs: tuple[str, ...], num: int | None, sort_by: str | None, sort_order: str) -> None:
     """The experiments' headline cell side by side: a `dvc exp show` that fits a terminal."""
-    from ganaug.cli.show import show
+    from ganaug.cli.show import selection, show
 
     with user_errors():
-        click.echo("\n".join(show()))
+        click.echo("\n".join(show(selection(all_commits, revs, num, sort_by, sort_order))))
 
 
 @main.command("check")

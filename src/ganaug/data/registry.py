@@ -18,7 +18,7 @@ READERS = {
     "kmnist": "ganaug.data.sources:read_torchvision",
     "digits": "ganaug.data.sources:read_digits",
     "folder": "ganaug.data.sources:read_folder",
-    "npz": "ganaug.data.sources:read_npz",
+    "npz": "ganaug.data.npz:read_npz",
 }
 
 

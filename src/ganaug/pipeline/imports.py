@@ -1,7 +1,7 @@
 """The ganaug modules a module imports, statically and at any depth: what its numbers can depend on.
 
 Every ``import`` of a ganaug module counts, inside functions too, and so does a module named in a
-string for ``importlib`` (``"ganaug.data.sources:read_npz"``, as the dataset registry names its
+string for ``importlib`` (``"ganaug.data.npz:read_npz"``, as the dataset registry names its
 readers); a name taken from a package resolves to the submodule it comes from. Used by
 ``tests/test_deps.py`` (every stage's DVC deps cover its command's closure) and by the GAN resume
 fingerprint (``generators/gan_state.py``), so neither keeps a list of files by hand. Plumbing (moving and checking bytes and params) is not
@@ -24,7 +24,7 @@ PLUMBING = PACKAGES - {"ganaug.models"} | {
     "ganaug.pipeline.progress", "ganaug.cli.main", "ganaug.cli.support", "ganaug.pipeline.imports",
     "ganaug.pipeline.stage_files", "ganaug.pipeline.errors"}
 
-# "ganaug.data.sources:read_npz": a module named in a string, for importlib to load when it is needed.
+# "ganaug.data.npz:read_npz": a module named in a string, for importlib to load when it is needed.
 NAMED = re.compile(r"^(ganaug(?:\.\w+)+):\w+$")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -176,6 +177,21 @@ def load_csv(path: str | Path, made_by: str, columns: tuple[str, ...]) -> list[d
         raise ArtifactError(f"{path}: missing; run `{made_by}` first") from None
     except (OSError, csv.Error, UnicodeDecodeError) as error:
         raise ArtifactError(f"{path}: unreadable ({error}); rerun `{made_by}`") from None
+
+
+def load_numeric_csv(path: Path, made_by: str, numbers: tuple[str, ...], text: tuple[str, ...] = ()) -> list[dict]:
+    """A non-empty CSV with ``numbers`` columns that parse as numbers and ``text`` columns, or ArtifactError."""
+    rows = load_csv(path, made_by=made_by, columns=numbers + text)
+    try:
+        for line, row in enumerate(rows, start=2):
+            bad = [key for key in numbers if not math.isfinite(float(row[key]))]
+            if bad:
+                raise ArtifactError(f"{path}: line {line}: {bad[0]} = {row[bad[0]]}, not a finite number; rerun `{made_by}`")
+    except (TypeError, ValueError) as error:
+        raise ArtifactError(f"{path}: not a number ({error}); rerun `{made_by}`") from None
+    if not rows:
+        raise ArtifactError(f"{path}: no rows; rerun `{made_by}`")
+    return rows
 
 
 def save_checkpoint(path: str | Path, state_dict: dict, config: dict) -> None:

@@ -133,7 +133,9 @@ class Experiment:
     data: Path = given(DATA)
     subsets: Path = given(SUBSETS)
     fakes: Path = given("fakes of the `scarcity` level from generate.")
-    metrics: Path = made("headline accuracy, real-only accuracy and gain (.json).")
+    curve: Path = given("the real-only learning curve (.csv), e.g. reports/learning_curve.csv.")
+    metrics: Path = made("headline accuracy, real-only accuracy, gain and worth in real images (.json).")
+    per_seed: Path = made("each seed's accuracy, real only and with fakes (.csv).")
 
 
 @files
@@ -145,6 +147,7 @@ class Report:
     gan_curves: str = given("GAN curves (DVCLive folders).", template=LEVEL)
     gan_health: str = given("GAN health metrics.", template=LEVEL)
     quality: str = given("evaluate metrics.", template=LEVEL)
+    per_class: str = given("evaluate's per-class quality.", template=LEVEL)
     grids: str = _file(LINK, "GAN sample grids to link.", template=LEVEL)
     pca_grids: str = _file(LINK, "PCA sample grids to link.", template=LEVEL)
     quality_figures: str = _file(LINK, "evaluate figure folders to link.", template=LEVEL)
@@ -158,6 +161,9 @@ class Report:
     quality_csv: Path = made("per GAN and ratio, its quality and its fakes' gain (.csv).")
     quality_plot: Path = made("gain against generator quality, one point per GAN (.png).")
     gan_plot: Path = made("GAN training curves (.png).")
+    snapshots: Path = made("every GAN snapshot's FID, TARR and near-copies, per level, seed and step (.csv).")
+    per_class_csv: Path = made("every level's per-class quality in one table (.csv).")
+    answer: Path = made("the answer as numbers: cells with fakes, significant gains and costs (.json).")
     machine: Path = made("CPU, threads and torch version of this machine (.json).")
 
 

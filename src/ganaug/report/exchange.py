@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ganaug.pipeline.io import load_numeric_csv
 from ganaug.report.stats import CONFIDENCE
 
 BELOW, ABOVE = -math.inf, math.inf  # real_equivalent of an accuracy outside the curve's range
@@ -36,6 +37,14 @@ def curve_from_rows(rows: list[dict]) -> Curve:
         by_level[int(row["level"])].append(float(row["accuracy"]))
     levels = sorted(by_level)
     return Curve(np.array(levels, dtype=float), [np.array(by_level[lv]) for lv in levels])
+
+
+CURVE_NUMBERS = ("level", "seed", "steps", "accuracy")
+
+
+def load_curve(path) -> Curve:
+    """The learning curve the curve stage wrote (reports/learning_curve.csv), its numbers checked."""
+    return curve_from_rows(load_numeric_csv(path, "dvc repro curve", CURVE_NUMBERS))
 
 
 def monotone(values: np.ndarray) -> np.ndarray:

@@ -7,7 +7,6 @@ Per-level inputs are given as path templates with ``{level}`` and filled in for 
 """
 from __future__ import annotations
 
-import math
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -17,10 +16,10 @@ import numpy as np
 from ganaug.pipeline import machine, stage_files
 from ganaug.report.answer import answer
 from ganaug.data.description import load_description_json
-from ganaug.report.exchange import Curve, Worth, curve_from_rows, worth
+from ganaug.report.exchange import Curve, Worth, load_curve, worth
 from ganaug.report.figures import plot_accuracy, plot_gan_logs
 from ganaug.report.answer_figures import plot_exchange, plot_gain_vs_quality
-from ganaug.pipeline.io import ArtifactError, atomic_path, load_csv, load_json_with, save_csv, save_json
+from ganaug.pipeline.io import ArtifactError, atomic_path, load_json_with, load_numeric_csv, save_csv, save_json
 from ganaug.pipeline.live import read_curves
 from ganaug.params.project import FAKE_SOURCES, REAL_ONLY, Params
 from ganaug.report.quality_gain import per_gan_gains, quality_points, trend
@@ -30,12 +29,12 @@ from ganaug.report.tables import (
 )
 
 RESULT_NUMBERS = ("level", "ratio", "seed", "steps", "accuracy")
-CURVE_NUMBERS = ("level", "seed", "steps", "accuracy")
 LOG_CURVES = ("d_loss", "g_loss", "d_real", "d_fake")  # train_gan's curves every log_every steps
 CRITERION_CURVES = ("fid", "tarr_judge", "near_copies")  # ... and at every snapshot
 HEALTH_KEYS = ("gan_seeds", "chosen_step", "chosen_fid", "chosen_tarr_judge", "chosen_near_copies",
                "per_seed")
 SUMMARY_KEYS = ("generated", "tarr", "acceptance_rate", "threshold", "shortfall", "per_class")
+PER_CLASS_NUMBERS = ("tarr_judge",)  # what the dashboard draws; the other columns are copied as they are
 
 
 QUALITY_KEYS = (
@@ -43,21 +42,6 @@ QUALITY_KEYS = (
     "precision", "precision_floor", "recall", "recall_floor", "density", "coverage", "inception_score",
     "inception_score_real", "diversity_min", "collapsed_classes", "low_acceptance_classes",
 )
-
-
-def load_numeric_csv(path: Path, made_by: str, numbers: tuple[str, ...], text: tuple[str, ...] = ()) -> list[dict]:
-    """A non-empty CSV with ``numbers`` columns that parse as numbers and ``text`` columns, or ArtifactError."""
-    rows = load_csv(path, made_by=made_by, columns=numbers + text)
-    try:
-        for line, row in enumerate(rows, start=2):
-            bad = [key for key in numbers if not math.isfinite(float(row[key]))]
-            if bad:
-                raise ArtifactError(f"{path}: line {line}: {bad[0]} = {row[bad[0]]}, not a finite number; rerun `{made_by}`")
-    except (TypeError, ValueError) as error:
-        raise ArtifactError(f"{path}: not a number ({error}); rerun `{made_by}`") from None
-    if not rows:
-        raise ArtifactError(f"{path}: no rows; rerun `{made_by}`")
-    return rows
 
 
 def seed_rows(curves: dict[str, dict[str, list[tuple[int, float]]]], names: tuple[str, ...], folder: Path) -> list[dict]:
@@ -106,7 +90,7 @@ def run(params: Params, out: stage_files.Report) -> None:
     logs = {lv: seed_rows(c, LOG_CURVES, p) for lv, (c, p) in curves.items()}
     criteria = {lv: seed_rows(c, CRITERION_CURVES, p) for lv, (c, p) in curves.items()}
     health = {lv: load_json_with(p, f"dvc repro train_gan@{lv}", HEALTH_KEYS) for lv, p in paths["gan_health"].items()}
-    curve = curve_from_rows(load_numeric_csv(out.curve, "dvc repro curve", CURVE_NUMBERS))
+    curve = load_curve(out.curve)
     values = cell_values(rows)
     stats = cell_stats(values)
     worth_of = worths(values, curve, params.report.resamples, params.seed)
@@ -137,6 +121,12 @@ def run(params: Params, out: stage_files.Report) -> None:
     plot_gain_vs_quality(out.quality_plot, points, params.grid.headline)
     plot_gan_logs(out.gan_plot, logs, criteria,
                   {lv: {s["gan_seed"]: s["chosen"]["step"] for s in h["per_seed"]} for lv, h in health.items()})
+    # Long tables with a level column: the dashboard (dvc.yaml's plots) draws a panel per level from one file.
+    save_csv(out.snapshots, [{"level": lv, **row} for lv, level_rows in criteria.items() for row in level_rows])
+    save_csv(out.per_class_csv, [{"level": lv, **row} for lv, path in paths["per_class"].items()
+                                 for row in load_numeric_csv(path, f"dvc repro evaluate@{lv}", PER_CLASS_NUMBERS,
+                                                             text=("class",))])
+    save_json(out.answer, answer_numbers(effects, leaky))
 
     seeds = {lv: max(s.accuracy.n for k, s in stats.items() if k[0] == lv) for lv in levels}
     init_of = {name: v.init for name, v in variants.items()}
@@ -177,12 +167,20 @@ def run(params: Params, out: stage_files.Report) -> None:
     save_json(out.machine, machine.describe())  # what a byte-identical rerun needs to share (README)
 
 
+def answer_numbers(effects: dict, leaky: set[str]) -> dict[str, int]:
+    """The answer as DVC metrics: of the cells with fakes (leaky ones aside), how many beat the same training
+    without them and how many lose to it (significant, q < 0.05)."""
+    honest = [effect for (_, variant, _), effect in effects.items() if variant not in leaky]
+    return {"cells_with_fakes": len(honest), "significant_gains": sum(e.mark == "+" for e in honest),
+            "significant_costs": sum(e.mark == "-" for e in honest)}
+
+
 def takeaway(effects: dict, leaky: set[str]) -> str:
     """The accuracy figure's title: how many cells with fakes beat (or lose to) the same training without them."""
-    honest = [effect for (_, variant, _), effect in effects.items() if variant not in leaky]
-    gains, losses = sum(e.mark == "+" for e in honest), sum(e.mark == "-" for e in honest)
-    return (f"Fakes beat the same training without them in {gains} of {len(honest)} cells "
-            f"and lose in {losses} (significant, q < 0.05); bold: headline variant and real only")
+    counts = answer_numbers(effects, leaky)
+    return (f"Fakes beat the same training without them in {counts['significant_gains']} of "
+            f"{counts['cells_with_fakes']} cells and lose in {counts['significant_costs']} (significant, q < 0.05); "
+            "bold: headline variant and real only")
 
 
 def quality_axis_section(points: list[dict], variant: str, figure: str) -> list[str]:

@@ -6,18 +6,24 @@ DVC deletes a stage's outputs before it runs the stage's command, so a value tha
 refuses would still cost that stage's old outputs. Every stage depends on this stage's
 output, so DVC runs it first whenever ``params.yaml`` changes; a refused value, or a key that a
 stage of the pipelines tracks but the file lacks (DVC fails on it only after the stage ran),
-stops ``dvc repro`` here, before anything is deleted. The output never changes, so a valid
-change reruns only the stages whose own params changed.
+stops ``dvc repro`` here, before anything is deleted. So does a ``device`` or ``precision`` this
+machine cannot run (no CUDA, no bf16 in hardware), which only the training stages would find,
+and a git repository without a commit, where DVCLive cannot start (it names its run after the
+commit; dvclive#522), which the first stage that logs a curve would find.
+The output never changes, so a valid change reruns only the stages whose own params changed.
 """
 from __future__ import annotations
 
 import logging
+import subprocess
 from pathlib import Path
 
 import yaml
 
 from ganaug.pipeline.io import save_json
-from ganaug.params.project import ParamsError
+from ganaug.pipeline.runtime import resolve_device, resolve_precision
+from ganaug.params.project import Params, ParamsError
+from ganaug.pipeline.errors import UserError
 from ganaug.params.strict import Yaml12FloatLoader
 
 log = logging.getLogger(__name__)
@@ -47,8 +53,26 @@ def lacks(raw: dict, dotted: str) -> bool:
     return False
 
 
-def run(params_path: Path, pipelines: tuple[Path, ...], out: Path) -> None:
-    """Refuse keys the pipelines track but ``params_path`` lacks; the caller has validated the values."""
+def git(folder: Path, *args: str) -> bool:
+    """Whether ``git <args>`` succeeds in ``folder`` (False without git)."""
+    try:
+        return subprocess.run(["git", *args], cwd=folder, capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def check_a_commit(folder: Path) -> None:
+    """Refuse a git work tree without a commit: DVCLive, which logs the training curves, fails there."""
+    if git(folder, "rev-parse", "--is-inside-work-tree") and not git(folder, "rev-parse", "--verify", "--quiet", "HEAD"):
+        raise UserError(f"{folder.resolve()}: a git repository without a commit, where DVCLive cannot log the training "
+                        "curves; commit once (`git add -A && git commit -m 'ganaug project'`), then rerun")
+
+
+def run(params: Params, params_path: Path, pipelines: tuple[Path, ...], out: Path) -> None:
+    """Refuse keys the pipelines track but ``params_path`` lacks, and a device or precision this machine
+    lacks; ``params`` is ``params_path`` loaded, its values validated."""
+    resolve_precision(params.precision, resolve_device(params.device))
+    check_a_commit(params_path.parent)
     raw = yaml.load(params_path.read_text(), Loader=Yaml12FloatLoader) or {}
     for pipeline_path in pipelines:
         pipeline = yaml.safe_load(pipeline_path.read_text()) or {}
