@@ -21,7 +21,7 @@ install: $(STAMP)
 
 repro: $(STAMP)
 	PATH="$(BIN):$$PATH" dvc repro
-	@# With a remote set (README, "A cache shared by every clone"), every clone can pull what this run made.
+	@# With a default remote set (docs/dvc.md, "A cache shared by every clone"), every clone can pull what this run made.
 	@if PATH="$(BIN):$$PATH" dvc remote default >/dev/null 2>&1; then PATH="$(BIN):$$PATH" dvc push; fi
 
 test: $(STAMP)
