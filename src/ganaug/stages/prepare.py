@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-
 from ganaug.pipeline import stage_files
 from ganaug.data.mnist import stratified_subsets
 from ganaug.data.description import ARRAY_KEYS

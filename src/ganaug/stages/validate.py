@@ -69,8 +69,8 @@ def check_a_commit(folder: Path) -> None:
 
 
 def run(params: Params, params_path: Path, pipelines: tuple[Path, ...], out: Path) -> None:
-    """Refuse keys the pipelines track but ``params_path`` lacks, and a device or precision this machine
-    lacks; ``params`` is ``params_path`` loaded, its values validated."""
+    """Refuse keys the pipelines track but ``params_path`` lacks, a device or precision this machine
+    lacks, and a git repository without a commit; ``params`` is ``params_path`` loaded, its values validated."""
     resolve_precision(params.precision, resolve_device(params.device))
     check_a_commit(params_path.parent)
     raw = yaml.load(params_path.read_text(), Loader=Yaml12FloatLoader) or {}
