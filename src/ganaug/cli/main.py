@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from ganaug.cli.check import FORMATS
+from ganaug.cli.sweep import sweep
 from ganaug.cli.support import PathOption, files_options, level_option, params_option, stage, user_errors
 from ganaug.params.check import load_gates
 from ganaug.params.strict import ParamsError
@@ -123,3 +124,6 @@ def check_command(params_path: Path, metrics: Path, baseline: Path | None, revis
     failed = [v.metric for v in verdicts if not v.passed]
     if failed:
         raise click.ClickException(f"accuracy regression: {', '.join(failed)} outside the allowed drop")
+
+
+main.add_command(sweep)

@@ -1,0 +1,206 @@
+"""The sweep's driver, on the head: Ray core tasks, one per point, and the experiments pulled back.
+
+Locally (no address) ``ray.init`` starts Ray on this machine; with an address (or RAY_ADDRESS)
+the same tasks go to a running cluster, started by Ray's own launchers (docs/scaling.md). Each
+point is a task with the sweep's ``num_cpus``/``num_gpus`` and ``max_retries``: a point whose node
+dies runs again on another node. A point that fails (a refused value, a diverged GAN) is not
+retried: it is reported, the sweep goes on, and the command ends non-zero naming it. A point
+waits for the earlier point whose stages it can restore (``plan``). Ctrl-C cancels what is left;
+what finished stays on the remotes and comes back to the head all the same.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import yaml
+
+from ganaug.pipeline.errors import ParamsError, UserError
+from ganaug.pipeline.io import atomic_path
+from ganaug.sweep.plan import parents, stage_reads
+from ganaug.sweep.point import PointJob, run_point
+from ganaug.sweep.spec import Point, SweepSpec, expand
+
+log = logging.getLogger("ganaug.sweep")
+MANIFEST = "points.json"
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise UserError(f"git {' '.join(args)}: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else 'failed'}")
+    return done.stdout.strip()
+
+
+def remotes(spec: SweepSpec, root: Path) -> tuple[str, str]:
+    """The shared git and DVC remotes: the sweep file's, else folders under build/sweeps/<name>/."""
+    folder = root / "build" / "sweeps" / spec.name
+    git_remote = spec.remotes.git or str(folder / "git.git")
+    if spec.remotes.git is None and not Path(git_remote).exists():
+        git(root, "init", "--quiet", "--bare", git_remote)
+    return git_remote, spec.remotes.dvc or str(folder / "dvc")
+
+
+def publish(root: Path, spec: SweepSpec, git_remote: str, commit: str) -> None:
+    """Push the sweep's commit (this repository's HEAD) to the git remote as sweeps/<name>."""
+    if git(root, "status", "--porcelain", "--untracked-files=no"):
+        log.warning("uncommitted changes are not part of the sweep: its points run commit %s", commit[:7])
+    git(root, "push", "--quiet", "--force", git_remote, f"{commit}:refs/heads/sweeps/{spec.name}")
+
+
+def done_before(git_remote: str, root: Path, commit: str) -> dict[str, str]:
+    """Experiments on the git remote with this commit as baseline: name -> commit. How a rerun skips them."""
+    prefix = f"refs/exps/{commit[:2]}/{commit[2:]}/"
+    listed = git(root, "ls-remote", git_remote, f"{prefix}*")
+    return {ref.removeprefix(prefix): sha for sha, ref in (line.split() for line in listed.splitlines())}
+
+
+def headline(result: dict) -> str:
+    if not result.get("ok"):
+        return f"FAILED: {result.get('error', '?')}"
+    metrics = json.loads(result["metrics"]) if result.get("metrics") else {}
+    ran, reused = len(result.get("stages_run", [])), len(result.get("stages_reused", []))
+    accuracy = (f"accuracy {metrics['accuracy']:.4f}, real only {metrics['real_only_accuracy']:.4f}; "
+                if {"accuracy", "real_only_accuracy"} <= set(metrics) else "")
+    return f"{accuracy}{ran} stages run, {reused} reused"
+
+
+class Progress:
+    """One line per point started and finished, with the count done out of all."""
+
+    def __init__(self, total: int, done: int):
+        self.total, self.done = total, done
+
+    def started(self, point: Point, node: str) -> None:
+        print(f"[{self.done}/{self.total}] start  {point.name} ({point.label()}) on {node}", flush=True)
+
+    def finished(self, point: Point, result: dict) -> None:
+        self.done += 1
+        print(f"[{self.done}/{self.total}] {'done ' if result.get('ok') else 'FAIL '} {point.name} on "
+              f"{result.get('node', '?')} in {result.get('seconds', 0):.0f} s: {headline(result)}", flush=True)
+
+
+def _remote_point(job: PointJob, events) -> dict:
+    """The Ray task: tell the driver where it started, then run the point there."""
+    import ray
+
+    node = f"{ray.util.get_node_ip_address()}/{ray.get_runtime_context().get_node_id()[:6]}"
+    events.put((job.point.name, node))
+    return {**run_point(job), "node": node}
+
+
+def plan(spec: SweepSpec, root: Path) -> tuple[str, list[Point]]:
+    """The commit the points run and every point, checked: a bad value stops here, before anything is made."""
+    commit = git(root, "rev-parse", "HEAD")
+    base_file = root / spec.base_path
+    if spec.base is not None and not git(root, "ls-tree", "--name-only", commit, "--", spec.base):
+        raise ParamsError(f"base: {spec.base} is not in commit {commit[:7]}, which every point runs; commit it first")
+    return commit, expand(spec, base_file, commit)
+
+
+def run_sweep(spec: SweepSpec, root: Path, commit: str, points: list[Point], address: str | None,
+              cpus: int | None) -> list[str]:
+    """Run every point not done before; the names of the points that failed (empty: all done)."""
+    started = time.perf_counter()
+    git_remote, dvc_remote = remotes(spec, root)
+    publish(root, spec, git_remote, commit)
+    waits = parents(points, stage_reads(root, root / spec.base_path))
+    earlier = done_before(git_remote, root, commit)
+    manifest = _read_manifest(spec, root)
+    results = {p.name: {**manifest.get(p.name, {}), "ok": True, "exp": earlier[p.name], "skipped": True}
+               for p in points if p.name in earlier}
+    todo = [p for p in points if p.name not in earlier]
+    progress = Progress(len(points), len(results))
+    if results:
+        print(f"{len(results)} of {len(points)} points done before (same commit and params): skipped", flush=True)
+    headline_path = yaml.safe_load((root / "paths.yaml").read_text())["headline"]
+    jobs = {p.name: PointJob(spec.name, p, commit, spec.base, git_remote, dvc_remote, spec.resources.num_cpus,
+                             spec.workdir, headline_path) for p in todo}
+    try:
+        if todo:
+            _drive(spec, todo, waits, jobs, results, progress, address, cpus, lambda: _write(spec, root, points, waits, results, commit, started))
+    except KeyboardInterrupt:
+        print(f"interrupted: {len(todo) - sum(p.name in results for p in todo)} points cancelled; "
+              "the finished ones are kept", file=sys.stderr, flush=True)
+        raise
+    finally:
+        pulled = [name for name, result in results.items() if result.get("ok")]
+        if pulled:
+            _pull(root, git_remote, dvc_remote, pulled)
+        _write(spec, root, points, waits, results, commit, started)
+    return [p.name for p in points if not results.get(p.name, {}).get("ok")]
+
+
+def _drive(spec, todo, waits, jobs, results, progress, address, cpus, save) -> None:
+    import ray
+    from ray.util.queue import Queue
+
+    if address or os.environ.get("RAY_ADDRESS"):
+        ray.init(address=address, log_to_driver=False)
+    else:
+        ray.init(num_cpus=cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    try:
+        events = Queue(actor_options={"num_cpus": 0})
+        task = ray.remote(_remote_point).options(
+            num_cpus=spec.resources.num_cpus, num_gpus=spec.resources.num_gpus, max_retries=spec.max_retries)
+        by_name = {p.name: p for p in todo}
+        pending, running = list(todo), {}
+        try:
+            while pending or running:
+                for point in [p for p in pending if waits[p.name] is None or waits[p.name] in results]:
+                    parent = waits[point.name] if results.get(waits[point.name], {}).get("ok") else None
+                    running[task.remote(replace(jobs[point.name], parent=parent), events)] = point
+                    pending.remove(point)
+                ready, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
+                while not events.empty():
+                    name, node = events.get()
+                    progress.started(by_name[name], node)
+                for ref in ready:
+                    point = running.pop(ref)
+                    try:
+                        results[point.name] = ray.get(ref)
+                    except ray.exceptions.RayError as error:  # its node died more often than max_retries
+                        results[point.name] = {"name": point.name, "ok": False, "error": str(error).splitlines()[0]}
+                    progress.finished(point, results[point.name])
+                    save()
+        except KeyboardInterrupt:
+            for ref in running:
+                ray.cancel(ref, force=True)
+            raise
+    finally:
+        ray.shutdown()
+
+
+def _pull(root: Path, git_remote: str, dvc_remote: str, names: list[str]) -> None:
+    """Every finished point's experiment (and its outputs) into this repository: dvc exp pull."""
+    git_env = {**os.environ, "DVC_NO_ANALYTICS": "1", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    for command in (["dvc", "remote", "add", "--local", "--force", "ganaug-sweep", dvc_remote],
+                    ["dvc", "exp", "pull", "--force", "-r", "ganaug-sweep", git_remote, *names]):
+        done = subprocess.run(command, cwd=root, env=git_env, capture_output=True, text=True)
+        if done.returncode != 0:
+            log.error("%s: %s", " ".join(command[:3]), (done.stderr or done.stdout).strip().splitlines()[-1:])
+
+
+def _read_manifest(spec: SweepSpec, root: Path) -> dict[str, dict]:
+    path = root / spec.out_dir / MANIFEST
+    if not path.exists():
+        return {}
+    return {point["name"]: point["result"] for point in json.loads(path.read_text())["points"]}
+
+
+def _write(spec: SweepSpec, root: Path, points: list[Point], waits: dict, results: dict, commit: str, started: float) -> None:
+    """points.json: every point, its parent, and what happened to it (what `ganaug sweep report` reads)."""
+    path = root / spec.out_dir / MANIFEST
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"sweep": spec.name, "commit": commit, "base": spec.base_path, "grid": asdict(spec)["grid"],
+            "seconds": round(time.perf_counter() - started, 1),
+            "points": [{"name": p.name, "axes": p.axes, "overrides": list(p.overrides), "waits_for": waits.get(p.name),
+                        "result": results.get(p.name, {"ok": False, "error": "not run"})} for p in points]}
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
