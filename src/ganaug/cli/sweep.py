@@ -46,7 +46,10 @@ def run_command(sweep_file: Path, address: str | None, cpus: int | None) -> None
             commit, points = plan(spec, root)
         except ParamsError as error:
             raise ParamsError(f"{sweep_file}: {error}") from None
-        failed = run_sweep(spec, root, commit, points, address, cpus)
+        try:
+            failed = run_sweep(spec, root, commit, points, address, cpus)
+        except KeyboardInterrupt:
+            sys.exit(130)  # the engine said what was cancelled and kept
     if failed:
         click.echo(f"Error: {len(failed)} point(s) failed: {', '.join(failed)} (their errors are above and in "
                    f"{spec.out_dir}/points.json)", err=True)

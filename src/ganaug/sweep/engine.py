@@ -10,9 +10,11 @@ what finished stays on the remotes and comes back to the head all the same.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -122,9 +124,10 @@ def run_sweep(spec: SweepSpec, root: Path, commit: str, points: list[Point], add
     headline_path = yaml.safe_load((root / "paths.yaml").read_text())["headline"]
     jobs = {p.name: PointJob(spec.name, p, commit, spec.base, git_remote, dvc_remote, spec.resources.num_cpus,
                              spec.workdir, headline_path) for p in todo}
+    save = functools.partial(_write, spec, root, points, waits, results, commit, started)
     try:
         if todo:
-            _drive(spec, todo, waits, jobs, results, progress, address, cpus, lambda: _write(spec, root, points, waits, results, commit, started))
+            _drive(spec, todo, waits, jobs, results, progress, connect(address, cpus), save)
     except KeyboardInterrupt:
         print(f"interrupted: {len(todo) - sum(p.name in results for p in todo)} points cancelled; "
               "the finished ones are kept", file=sys.stderr, flush=True)
@@ -137,16 +140,40 @@ def run_sweep(spec: SweepSpec, root: Path, commit: str, points: list[Point], add
     return [p.name for p in points if not results.get(p.name, {}).get("ok")]
 
 
-def _drive(spec, todo, waits, jobs, results, progress, address, cpus, save) -> None:
-    import ray
-    from ray.util.queue import Queue
-
-    if address or os.environ.get("RAY_ADDRESS"):
-        ray.init(address=address, log_to_driver=False)
-    else:
-        ray.init(num_cpus=cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False)
+def connect(address: str | None, cpus: int | None):
+    """Ray, started here (no address) or joined at ``address`` / RAY_ADDRESS; a one-line error when it cannot be."""
     try:
-        events = Queue(actor_options={"num_cpus": 0})
+        import ray
+    except ImportError:
+        raise UserError("ganaug sweep runs on Ray: pip install 'ganaug[ray]' (make install includes it)") from None
+    address = address or os.environ.get("RAY_ADDRESS")
+    host, _, port = (address or "").rpartition(":")
+    if host and port.isdigit():  # Ray itself retries an unreachable address for minutes
+        try:
+            socket.create_connection((host, int(port)), timeout=10).close()
+        except OSError as error:
+            raise UserError(f"--address {address}: no Ray cluster answers there ({error.strerror or error})") from None
+    try:
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            # "local": a Ray of its own here, never a `ray start` cluster that happens to run on this machine
+            ray.init(address="local", num_cpus=cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        where = address or "this machine"
+        raise UserError(f"--address {where}: cannot start or join Ray there ({str(error).splitlines()[0]})") from None
+    return ray
+
+
+def _drive(spec, todo, waits, jobs, results, progress, ray, save) -> None:
+    """Submit each point once the point it waits for is done; report starts and ends until none is left."""
+    from ray.util.queue import Queue
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    try:
+        # On the driver's node: a queue on a worker node would die with it, and the sweep with the queue.
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+        events = Queue(actor_options={"num_cpus": 0, "scheduling_strategy": here})
         task = ray.remote(_remote_point).options(
             num_cpus=spec.resources.num_cpus, num_gpus=spec.resources.num_gpus, max_retries=spec.max_retries)
         by_name = {p.name: p for p in todo}

@@ -62,27 +62,37 @@ def _env(threads: int) -> dict[str, str]:
 
 
 def last_error(text: str) -> str:
-    """The line a person needs: ganaug's `Error: ...`, DVC's `ERROR: ...`, else the last line."""
+    """The line a person needs: ganaug's own `Error: ...` (it names the key or file), else DVC's or git's, else the last."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith(("Error:", "ERROR:", "fatal:"))]
-    return (errors or lines or ["(no output)"])[-1]
+    for prefixes in (("Error:",), ("ERROR:", "fatal:"), ("",)):
+        found = [line for line in lines if line.startswith(prefixes)]
+        if found:
+            return found[-1]
+    return "(no output)"
 
 
 def sh(command: list[str], cwd: Path, log: Path, threads: int) -> str:
-    """Run ``command`` under the supervisor (its processes die with this one), appending its output to ``log``."""
+    """Run ``command`` under the supervisor (its processes die with this one); its output goes to ``log`` as it
+    comes (`tail -f` follows a point) and is returned."""
     supervised = [sys.executable, "-m", "ganaug.sweep.supervise", str(os.getpid()), *command]
-    with open(log, "a") as handle:
-        handle.write(f"$ {' '.join(command)}\n")
+    with open(log, "ab") as handle:
+        handle.write(f"$ {' '.join(command)}\n".encode())
         handle.flush()
-        done = subprocess.run(supervised, cwd=cwd, env=_env(threads), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-        handle.write(done.stdout)
+        start = handle.tell()
+        # A session of its own: Ray kills a worker's whole process group, and the supervisor must outlive
+        # that to kill what it started.
+        done = subprocess.run(supervised, cwd=cwd, env=_env(threads), stdout=handle, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    with open(log, "rb") as handle:
+        handle.seek(start)
+        output = handle.read().decode(errors="replace")
     if done.returncode != 0:
-        raise PointFailed(f"{command[0]} {command[1]}: {last_error(done.stdout)}")
-    return done.stdout
+        raise PointFailed(f"{command[0]} {command[1]}: {last_error(output)}")
+    return output
 
 
 def clone(job: PointJob, work: Path, log: Path) -> None:
+    """A clone at the sweep's commit, the DVC remote its default; the parent experiment's workspace; the base params."""
     sh(["git", "clone", "--quiet", "--no-checkout", job.git_remote, str(work)], work.parent, log, job.threads)
     sh(["git", "checkout", "--quiet", "--detach", job.commit], work, log, job.threads)
     for key, value in (("user.name", "ganaug sweep"), ("user.email", "sweep@ganaug.invalid")):
@@ -91,8 +101,9 @@ def clone(job: PointJob, work: Path, log: Path) -> None:
     sh(["dvc", "remote", "add", "--local", "--default", "--force", "sweep", job.dvc_remote], work, log, job.threads)
     if job.parent:
         sh(["dvc", "exp", "pull", "origin", job.parent], work, log, job.threads)
-        sh(["git", "checkout", "--quiet", experiment_commit(work, job.parent, log, job.threads), "--", "."],
-           work, log, job.threads)
+        # restore, not checkout: a file the experiment deleted (a GAN seed fewer) must go too
+        sh(["git", "restore", "--source", experiment_commit(work, job.parent, log, job.threads), "--staged",
+            "--worktree", "--", "."], work, log, job.threads)
         sh(["dvc", "checkout", "--quiet", "dvc.yaml"], work, log, job.threads)
     sh(["git", "checkout", "--quiet", job.commit, "--", "params.yaml"], work, log, job.threads)  # not the parent's
     if job.base:

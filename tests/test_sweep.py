@@ -1,0 +1,187 @@
+"""`ganaug sweep` on a real Ray cluster of two nodes on 127.0.0.1, with a bare git remote and a folder DVC remote.
+
+One tiny sweep (2 datasets x 2 ratios: two npz files of synthetic digits) runs on the cluster while
+the worker node's raylet is SIGKILLed mid-point; the same sweep file under another name then runs
+on the local default (no address: Ray on this machine), side by side with the serial reference:
+plain `dvc exp run`s of the same params in a clone of their own, one thread each, as the points
+have. Every point must be in `dvc exp show` on the head, its metrics the reference's byte for
+byte, and the points that differ only in ratio must not retrain what they share.
+Ray's processes are stopped by pid (never `ray stop`, which stops every Ray on the machine).
+"""
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+import yaml
+from ray.cluster_utils import Cluster
+
+from examples import run
+from ganaug.sweep.spec import override_value
+from tests.conftest import synthetic_digits
+from tests.test_pipeline_tiny import pipeline_params, tiny_npz
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = {"prepare@100", "judge@100", "train_gan@100", "generate@100", "pca@100", "retrain@100", "reference",
+          "curve", "evaluate@100", "report"}  # what two points that differ only in ratio have in common
+
+
+def sh(*command: str, cwd: Path, **env: str) -> str:
+    done = run.sh(*command, cwd=cwd, ok=False, env=env)
+    assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def sweep_params(data: Path) -> dict:
+    """The tiny profile at one level, with only the filtered GAN variant: a point is about 13 stage processes."""
+    tiny = pipeline_params({"name": "npz", "path": str(data / "a.npz")})
+    return {**tiny, "scarcity": 100, "prepare": {**tiny["prepare"], "levels": [100]}, "curve": {"levels": [100], "seeds": 2},
+            "train_gan": {**tiny["train_gan"], "seeds": {100: 1}}, "grid": {**tiny["grid"], "seeds": {100: 2}, "leaky_level": 100},
+            "variants": {"gan_filtered": {"fakes": "gan", "ratios": [0.5, 1]},
+                         "leaky": {"fakes": "leaky", "ratios": [0.5], "enabled": False}}}
+
+
+def write_sweep(project: Path, name: str, data: Path, ratios=(0.5, 1.0), datasets=("a.npz", "b.npz"), **settings) -> Path:
+    grid = {"dataset.path": [str(data / name) for name in datasets], "ratio": list(ratios)}
+    path = project / "build" / f"{name}.yaml"  # build/ is git-ignored: the sweep file need not be committed
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(yaml.safe_dump({"name": name, "grid": grid, **settings}))
+    return path
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("data")
+    tiny_npz(folder / "a.npz")
+    (x, y), (x_test, y_test) = synthetic_digits(600, seed=2), synthetic_digits(200, seed=3)
+    np.savez(folder / "b.npz", x_train=x, y_train=y, x_test=x_test, y_test=y_test)
+    (folder / "broken.npz").write_bytes(b"not a zip file")  # passes the params check; fetch refuses it
+    return folder
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, data) -> Path:
+    params = tmp_path_factory.mktemp("params") / "params.yaml"
+    params.write_text(yaml.safe_dump(sweep_params(data)))
+    work = run.make_project(params, tmp_path_factory.mktemp("head") / "project")
+    (work / ".gitignore").write_text("/data/\n__pycache__/\n/build/\n")
+    sh("git", "commit", "-qam", "ignore build/", cwd=work)
+    return work
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A head and a worker node, one CPU each; stopped by pid, SIGKILL, at the end (raylets ignore SIGTERM)."""
+    cluster = Cluster(initialize_head=True, connect=False, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    worker = cluster.add_node(num_cpus=1)
+    yield cluster, worker
+    pids = [p.process.pid for node in cluster.list_all_nodes() for kind in node.all_processes.values() for p in kind]
+    cluster.shutdown()
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def points(project: Path, name: str) -> list[dict]:
+    manifest = json.loads((project / "reports" / "sweeps" / name / "points.json").read_text())
+    return manifest["points"]
+
+
+def metrics_at(project: Path, commit: str) -> bytes:
+    return subprocess.run(["git", "show", f"{commit}:reports/metrics.json"], cwd=project, capture_output=True,
+                          check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory, project, data) -> dict[tuple[str, ...], bytes]:
+    """Plain `dvc exp run -S ...` of every point, one thread each as the points have, one after another per
+    dataset in a clone of its own (the two clones side by side, one core each): point overrides -> metrics bytes."""
+    def chain(dataset: str) -> dict[tuple[str, ...], bytes]:
+        clone = tmp_path_factory.mktemp("serial") / "clone"
+        sh("git", "clone", "-q", str(project), str(clone), cwd=project)
+        runs = {}
+        for ratio in (0.5, 1.0):
+            overrides = (f"dataset.path={override_value(str(data / dataset))}", f"ratio={override_value(ratio)}")
+            sh("dvc", "exp", "run", *[a for o in overrides for a in ("-S", o)], cwd=clone, OMP_NUM_THREADS="1",
+               MKL_NUM_THREADS="1")
+            runs[overrides] = (clone / "reports" / "metrics.json").read_bytes()
+        return runs
+
+    with ThreadPoolExecutor(2) as pool:
+        return {k: v for runs in pool.map(chain, ["a.npz", "b.npz"]) for k, v in runs.items()}
+
+
+def check_sweep(project: Path, name: str, reference, shown: str) -> None:
+    """Every point is in `dvc exp show`, equals the serial reference, and reused what it shares with its parent."""
+    done = [p for p in points(project, name) if "broken" not in p["axes"]["dataset.path"]]
+    assert len(done) == 4 and all(p["result"]["ok"] for p in done)
+    assert all(p["name"] in shown for p in done)
+    for point in done:
+        assert metrics_at(project, point["result"]["exp"]) == reference[tuple(point["overrides"])], point
+    for point in done:
+        if point["axes"]["ratio"] == 1.0:  # waits for its ratio-0.5 sibling, and trains nothing it shares with it
+            assert point["waits_for"] is not None
+            assert SHARED <= set(point["result"]["stages_reused"]), point["result"]
+            assert set(point["result"]["stages_run"]) <= {"validate", "experiment"}
+
+
+def test_a_bad_sweep_file_is_one_line_and_makes_nothing(project, data):
+    bad = write_sweep(project, "bad", data, ratios=(7.5, 1.0))
+    done = run.sh("ganaug", "sweep", str(bad), cwd=project, ok=False)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [f"Error: {bad}: point dataset.path={data / 'a.npz'} ratio=7.5: "
+                                                "ratio = 7.5: allowed: a number in [0, generate.max_ratio=1.0]"]
+    assert not (project / "build" / "sweeps" / "bad").exists()
+    assert sh("git", "for-each-ref", "refs/exps", cwd=project) == ""
+
+
+def test_a_sweep_on_two_nodes_survives_its_worker_node_killed(project, data, cluster, serial):
+    ray_cluster, worker = cluster
+    sweep = write_sweep(project, "twonodes", data, max_retries=2)
+    driver = subprocess.Popen([str(run.BIN / "ganaug"), "sweep", str(sweep), "--address", ray_cluster.address],
+                              cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "PATH": f"{run.BIN}{os.pathsep}{os.environ['PATH']}"})
+    lines, killed = [], None
+    for line in driver.stdout:
+        lines.append(line)
+        if killed is None and " start " in line and f"/{worker.node_id[:6]}" in line:
+            time.sleep(5)  # mid-point: its clone made, its first stages running
+            raylet = psutil.Process(worker.all_processes["raylet"][0].process.pid)
+            rest = raylet.children(recursive=True)  # its Ray workers, the point's supervisor, dvc, the stage
+            raylet.kill()  # SIGKILL, by pid
+            for process in rest:  # a worker outlives its raylet long enough to finish a point: a dead node's don't
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.kill()
+            killed = line.split()[2]
+    assert driver.wait(timeout=600) == 0, "".join(lines)
+    assert killed, "no point started on the worker node:\n" + "".join(lines)
+    assert sum(f" start  {killed} " in line for line in lines) == 2, "".join(lines)  # started again, on the head
+    assert all(f"/{worker.node_id[:6]}" not in p["result"]["node"] for p in points(project, "twonodes"))
+    check_sweep(project, "twonodes", serial, sh("dvc", "exp", "show", "--no-pager", "--csv", cwd=project))
+
+    again = run.sh("ganaug", "sweep", str(sweep), "--address", ray_cluster.address,
+                   cwd=project, ok=False)  # the same sweep at the same commit: nothing to do
+    assert again.returncode == 0 and "4 of 4 points done before" in again.stdout
+
+
+def test_the_local_default_runs_the_same_points_and_reports_a_failed_one(project, data, serial):
+    sweep = write_sweep(project, "local", data, datasets=("a.npz", "b.npz", "broken.npz"))
+    done = run.sh("ganaug", "sweep", str(sweep), "--cpus", "2", cwd=project, ok=False)
+    broken = [p["name"] for p in points(project, "local") if "broken" in p["axes"]["dataset.path"]]
+    assert done.returncode == 1 and len(broken) == 2, done.stdout + done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(f"Error: 2 point(s) failed: {', '.join(broken)} ")
+    failed = [line for line in done.stdout.splitlines() if "FAIL" in line]  # each with its one error line
+    assert len(failed) == 2 and all("broken.npz" in line for line in failed), done.stdout
+    check_sweep(project, "local", serial, sh("dvc", "exp", "show", "--no-pager", "--csv", cwd=project))
+    report = run.sh("ganaug", "sweep", "report", str(sweep), cwd=project, ok=False)
+    assert report.returncode == 0, report.stderr
+    rows = (project / "reports/sweeps/local/report.csv").read_text().splitlines()
+    assert len(rows) == 3 and rows[0].startswith("dataset.path,level,real_only,")  # ratio is not the grid's: 2 rows
