@@ -81,6 +81,8 @@ def test_points_that_differ_only_in_ratio_share_every_stage_but_the_experiment()
     assert not shared_stages(reads, half, by_axes[("digits", "dcgan", 0.5)])
     waits = parents(points, reads)
     assert waits[one.name] == half.name and waits[half.name] is None
+    assert waits[mlp.name] is None  # 7 of 18 stages in common: not worth a whole point's wait
+    assert waits[by_axes[("mnist", "mlp", 1.0)].name] == mlp.name
     assert waits[by_axes[("digits", "dcgan", 0.5)].name] is None  # nothing to share: runs beside the first
 
 

@@ -3,8 +3,8 @@
 A stage is shared by two points when no params key on which they differ is read by the stage or
 by any stage upstream of it (dvc.yaml's ``params:``). Two points that differ only in ``ratio``
 share fetch, prepare, judge, train_gan and generate. If both ran at once, both would train the
-same GANs; run one after the other, the second restores them from the run-cache. So a point
-waits for the earlier point with which it shares the most stages the run-cache can restore.
+same GANs; run one after the other, the second starts from the first's outputs. So a point waits
+for the earlier point with which it shares the most stages, when that is most of its stages.
 
 Left out: validate (its output is the same bytes for every valid file, though it reads the
 whole file) and every stage with a persist output (DVC never run-caches it: fetch).
@@ -74,9 +74,15 @@ def shared_stages(reads: dict[str, frozenset[str]], first: Point, second: Point)
 
 
 def parents(points: list[Point], reads: dict[str, frozenset[str]]) -> dict[str, str | None]:
-    """Point name -> the earlier point it waits for (most stages shared; the first on a tie), or None."""
+    """Point name -> the earlier point it waits for (most stages shared; the first on a tie), or None.
+
+    Only when the two share most stages: two points that share the real-image stages alone (prepare,
+    judge, reference: another GAN) run side by side, each computing them, rather than one after the
+    other; waiting would cost the whole of the other point's run to save a small part of one's own.
+    """
     waits: dict[str, str | None] = {}
     for i, point in enumerate(points):
         best = max(points[:i], key=lambda earlier: len(shared_stages(reads, earlier, point)), default=None)
-        waits[point.name] = best.name if best is not None and shared_stages(reads, best, point) else None
+        most = best is not None and 2 * len(shared_stages(reads, best, point)) > len(reads)
+        waits[point.name] = best.name if most else None
     return waits

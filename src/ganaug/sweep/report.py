@@ -2,8 +2,8 @@
 
 For each combination of the grid's values that the grid of LeNets depends on (``ratio``, read only
 by the headline experiment, drops out: points that differ only there share one grid) and each
-level: real only; the best cell with fakes against its counterpart (the same training without
-the fakes), with its q in the report's one family of tests; that cell's exchange rate (its worth
+level: real only; the best cell with the GAN's fakes (PCA's are the same for every GAN) against its
+counterpart (the same training without the fakes), with its q in the report's one family of tests; that cell's exchange rate (its worth
 in real images over the real images it had); the GAN's TARR, GAN-train and FID; and the verdict.
 Everything is read from the experiments' commits (``git show``), which the sweep pulled.
 """
@@ -52,13 +52,13 @@ def verdict(gain: float, q: float) -> str:
     return "no difference"
 
 
-def level_rows(stats: list[dict], quality: dict[str, dict]) -> list[dict]:
-    """One row per level of one point's accuracy_stats.csv."""
+def level_rows(stats: list[dict], quality: dict[str, dict], gan_variants: set[str]) -> list[dict]:
+    """One row per level of one point's accuracy_stats.csv; the cells with the GAN's fakes (not PCA's)."""
     rows = []
     for level in sorted({int(r["level"]) for r in stats}):
         at = [r for r in stats if int(r["level"]) == level]
         real = next(r for r in at if r["variant"] == "real_only")
-        fakes = [r for r in at if r["fakes_vs"]]
+        fakes = [r for r in at if r["fakes_vs"] and r["variant"] in gan_variants]
         best = max(fakes, key=lambda r: num(r["fakes_gain"]))
         counterpart = next(r for r in at if r["variant"] == best["fakes_vs"])
         q = num(best["fakes_q_value"])
@@ -82,7 +82,8 @@ def point_rows(root: Path, exp: str) -> list[dict]:
     stats = list(csv.DictReader(io.StringIO(show(root, exp, paths["stats_csv"]))))
     levels = sorted({r["level"] for r in stats})
     quality = {level: json.loads(show(root, exp, f"{paths['levels_reports']}/{level}/quality.json")) for level in levels}
-    return level_rows(stats, quality)
+    variants = yaml.safe_load(show(root, exp, "params.yaml"))["variants"]
+    return level_rows(stats, quality, {name for name, v in variants.items() if v.get("fakes") == "gan"})
 
 
 def table(spec: SweepSpec, root: Path) -> list[dict]:

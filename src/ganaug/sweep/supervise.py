@@ -20,9 +20,11 @@ PR_SET_PDEATHSIG = 1
 
 def main(argv: list[str]) -> int:
     parent, command = int(argv[0]), argv[1:]
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        return 143
+    libc = ctypes.CDLL(None, use_errno=True)
+    if hasattr(libc, "prctl"):  # Linux; elsewhere a cancelled point's stages run to their end
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            return 143
     child = subprocess.Popen(command, start_new_session=True)
 
     def kill_group(signum, frame):
