@@ -2,6 +2,7 @@
 #   make repro   set up .venv if needed, then `dvc repro` the default params
 #   make test    set up .venv if needed, then run the whole test suite
 # and `make bench`: throughput and a forced, timed run of every stage (README, Performance);
+# `make bench-sweep`: a 4-point sweep one point after another, then on local Ray workers (docs/scaling.md);
 # `make compare`: the GAN configurations side by side (compare/dvc.yaml; README, GAN zoo);
 # `make quick`: a first table in minutes (examples/quick.yaml, reports/quick/; README, Set-up)
 # `make digits`: the pipeline on scikit-learn's digits, in a project of its own (reports/digits/; README, Your own data)
@@ -10,7 +11,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install repro test bench compare quick digits clean-venv
+.PHONY: install repro test bench bench-sweep compare quick digits clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	PATH="$(BIN):$$PATH" python benchmarks/pipeline.py --force --json reports/benchmark.json
+
+bench-sweep: $(STAMP)
+	PATH="$(BIN):$$PATH" python benchmarks/sweep.py examples/sweeps/bench.yaml --json reports/benchmark_sweep.json
 
 compare: $(STAMP)
 	PATH="$(BIN):$$PATH" dvc repro compare/dvc.yaml

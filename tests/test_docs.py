@@ -106,3 +106,20 @@ def test_the_readme_states_the_committed_seeds():
     assert "(5 at 100 to\n1000 real images, 3 above; 3 GANs at 100 to 1000," in readme
     assert params.curve.seeds == 5 and "5 seeds per point" in readme
     assert (min(params.curve.levels), max(params.curve.levels)) == (100, 60000) and "at 100 to 60000 real\nimages" in readme
+
+
+def test_the_readme_sweep_figures_are_the_committed_sweeps():
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    manifest = json.loads((ROOT / "reports/sweeps/zoo/points.json").read_text())
+    results = [p["result"] for p in manifest["points"]]
+    assert len(results) == 8 and all(r["ok"] for r in results)
+    children = [p["result"] for p in manifest["points"] if p["axes"]["ratio"] == 1.0]
+    ran, stages = max(len(r["stages_run"]) for r in children), len(results[0]["stages_run"] + results[0]["stages_reused"])
+    assert (f"8 points in {round(manifest['seconds'] / 60)} minutes on 2 cores; the 4 that differ from another only "
+            f"in `ratio` ran {ran} of its {stages} stages") in readme
+    summary = (ROOT / "reports/sweeps/zoo/report.md").read_text().splitlines()[2]
+    assert summary.startswith("Fakes pay") and summary in readme
+    bench = json.loads((ROOT / "reports/benchmark_sweep.json").read_text())
+    assert (f"{bench['points']} points on digits took {bench['serial']['wall_seconds'] / 60:.1f} minutes one after "
+            f"another on both cores and {bench['ray']['wall_seconds'] / 60:.1f} through {bench['ray']['workers']} Ray "
+            f"workers of one core ({bench['wall_ratio']:.2f}x;") in readme

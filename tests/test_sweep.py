@@ -185,3 +185,27 @@ def test_the_local_default_runs_the_same_points_and_reports_a_failed_one(project
     assert report.returncode == 0, report.stderr
     rows = (project / "reports/sweeps/local/report.csv").read_text().splitlines()
     assert len(rows) == 3 and rows[0].startswith("dataset.path,level,real_only,")  # ratio is not the grid's: 2 rows
+
+
+def test_ctrl_c_cancels_what_is_left_and_keeps_what_finished(project, data):
+    """The local sweep again with a third ratio: its 4 points are done before; Ctrl-C once a new one starts."""
+    sweep = write_sweep(project, "local", data, ratios=(0.5, 1.0, 0.25))
+    driver = subprocess.Popen([str(run.BIN / "ganaug"), "sweep", str(sweep), "--cpus", "2"], cwd=project,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "PATH": f"{run.BIN}{os.pathsep}{os.environ['PATH']}"})
+    lines = []
+    for line in driver.stdout:
+        lines.append(line)
+        if " start " in line:
+            driver.send_signal(signal.SIGINT)
+            break
+    assert driver.wait(timeout=120) == 130, "".join(lines) + driver.stderr.read()
+    assert "4 of 6 points done before" in lines[0]
+    assert "points cancelled; the finished ones are kept" in driver.stderr.read()
+    started = lines[-1].split()[2]
+    time.sleep(2)  # the cancelled point's supervisor kills what it started
+    assert not [p for p in psutil.process_iter(["cmdline"]) if started in " ".join(p.info["cmdline"] or [])]
+    kept = {p["name"] for p in points(project, "local") if p["result"]["ok"]}
+    assert len(kept) == 4 and started not in kept
+    shown = sh("dvc", "exp", "show", "--no-pager", "--csv", cwd=project)
+    assert all(name in shown for name in kept)

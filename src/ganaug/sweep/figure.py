@@ -32,5 +32,5 @@ def plot_sweep(path: Path, rows: list[dict], axes: list[str], q: float) -> None:
         ax.set_xlabel("real training images")
         ax.set_title(f"{panel_key} = {panel}" if panel_key else "", fontsize=9)
     paying = sum(r["verdict"] == "pays" for r in rows)
-    finish_panels(figure, grid, path, "best cell with fakes − counterpart",
-                  f"Fakes pay in {paying} of {len(rows)} cells (hatched: q < {q}); bars: 95% CI")
+    finish_panels(figure, grid, path, "best cell with GAN fakes − counterpart",
+                  f"Fakes pay in {paying} of {len(rows)} (grid combination, level) cells (hatched: q < {q}); bars: 95% CI")

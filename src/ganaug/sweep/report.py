@@ -59,6 +59,8 @@ def level_rows(stats: list[dict], quality: dict[str, dict], gan_variants: set[st
         at = [r for r in stats if int(r["level"]) == level]
         real = next(r for r in at if r["variant"] == "real_only")
         fakes = [r for r in at if r["fakes_vs"] and r["variant"] in gan_variants]
+        if not fakes:  # no variant with the GAN's fakes at this level: nothing to say about the generator
+            continue
         best = max(fakes, key=lambda r: num(r["fakes_gain"]))
         counterpart = next(r for r in at if r["variant"] == best["fakes_vs"])
         q = num(best["fakes_q_value"])
@@ -130,8 +132,8 @@ def write_report(spec: SweepSpec, root: Path) -> list[Path]:
     paths = out / "report.csv", out / "report.md", out / "report.png"
     save_csv(paths[0], rows)
     pays = [r for r in rows if r["verdict"] == "pays"]
-    summary = (f"Fakes pay (best cell with fakes above its counterpart at q < {Q}) in {len(pays)} of {len(rows)} "
-               f"combinations of {', '.join(axes)} and level." if rows else "")
+    summary = (f"Fakes pay (the best cell with the GAN's fakes above its counterpart at q < {Q}) in {len(pays)} "
+               f"of {len(rows)} combinations of {', '.join(axes)} and level.")
     with atomic_path(paths[1]) as tmp:
         tmp.write_text(f"# Sweep {spec.name}: does it pay, on which data, with which generator?\n\n{summary}\n\n"
                        f"{markdown(rows, axes)}")
