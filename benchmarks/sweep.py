@@ -29,9 +29,9 @@ from pathlib import Path
 import yaml
 
 from ganaug.pipeline.machine import describe
-from ganaug.sweep.engine import git, plan, publish, remotes, run_sweep
-from ganaug.sweep.plan import parents, stage_reads
+from ganaug.sweep.engine import plan, run_sweep
 from ganaug.sweep.point import PointJob, run_point
+from ganaug.sweep.repo import git, publish, remotes
 from ganaug.sweep.spec import load_spec
 
 
@@ -46,25 +46,27 @@ def summary(results: list[dict], wall: float, cores: int) -> dict:
 
 def serial(spec, root: Path, cores: int) -> dict:
     spec = replace(spec, name=f"{spec.name}-serial")
-    commit, points = plan(spec, root)
+    commit, points, waits = plan(spec, root)
     git_remote, dvc_remote = remotes(spec, root)
     publish(root, spec, git_remote, commit)
-    waits = parents(points, stage_reads(root, root / spec.base_path))
     headline = yaml.safe_load((root / "paths.yaml").read_text())["headline"]
-    started, results = time.perf_counter(), []
+    started, results, ok = time.perf_counter(), [], set()
     for point in points:  # plan order: a parent always comes before the points that wait for it
-        job = PointJob(spec.name, point, commit, spec.base, git_remote, dvc_remote, cores, spec.workdir, headline,
-                       parent=waits[point.name])
+        job = PointJob(sweep=spec.name, point=point, commit=commit, base=spec.base, git_remote=git_remote,
+                       dvc_remote=dvc_remote, threads=cores, workdir=spec.workdir, headline=headline,
+                       parent=waits[point.name] if waits[point.name] in ok else None)
         results.append(run_point(job))
+        if results[-1]["ok"]:
+            ok.add(point.name)
         print(f"serial {point.name} ({point.label()}): {results[-1]['seconds']:.0f} s", flush=True)
     return summary(results, time.perf_counter() - started, cores)
 
 
 def on_ray(spec, root: Path, cores: int) -> dict:
     spec = replace(spec, name=f"{spec.name}-ray", out=f"build/sweeps/{spec.name}-ray/reports")
-    commit, points = plan(spec, root)
+    commit, points, waits = plan(spec, root)
     started = time.perf_counter()
-    failed = run_sweep(spec, root, commit, points, None, cores)
+    failed = run_sweep(spec, root, commit, points, waits, None, cores)
     wall = time.perf_counter() - started
     manifest = json.loads((root / spec.out_dir / "points.json").read_text())
     subprocess.run(["dvc", "exp", "remove", *[p.name for p in points]], cwd=root, capture_output=True)

@@ -43,11 +43,10 @@ def run_command(sweep_file: Path, address: str | None, cpus: int | None) -> None
     with user_errors():
         spec, root = load_spec(sweep_file), project_root()
         try:
-            commit, points = plan(spec, root)
+            commit, points, waits = plan(spec, root)
+            failed = run_sweep(spec, root, commit, points, waits, address, cpus)
         except ParamsError as error:
             raise ParamsError(f"{sweep_file}: {error}") from None
-        try:
-            failed = run_sweep(spec, root, commit, points, address, cpus)
         except KeyboardInterrupt:
             sys.exit(130)  # the engine said what was cancelled and kept
     if failed:

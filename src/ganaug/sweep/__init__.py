@@ -4,6 +4,7 @@
 stages two points share (so a point waits for the one whose stages it can restore); ``point``
 runs one point in its own clone on whichever node Ray gives it (``supervise`` keeps its
 processes from outliving it); ``engine`` drives the sweep from the head; ``report`` tables every
-point. Only ``cli.sweep`` imports this package; Ray is imported by ``engine`` alone, so the rest
-works without the ``ray`` extra.
+point; ``repo`` is the head's side of the shared remotes. ``cli.sweep`` and benchmarks/sweep.py
+import this package; Ray is imported inside ``engine``'s functions alone, so the rest works without
+the ``ray`` extra.
 """

@@ -5,7 +5,7 @@ the same tasks go to a running cluster, started by Ray's own launchers (docs/sca
 point is a task with the sweep's ``num_cpus``/``num_gpus`` and ``max_retries``: a point whose node
 dies runs again on another node. A point that fails (a refused value, a diverged GAN) is not
 retried: it is reported, the sweep goes on, and the command ends non-zero naming it. A point
-waits for the earlier point whose stages it can restore (``plan``). Ctrl-C cancels what is left;
+waits for the earlier point whose workspace has most of its stages (``plan``). Ctrl-C cancels what is left;
 what finished stays on the remotes and comes back to the head all the same.
 """
 from __future__ import annotations
@@ -14,53 +14,27 @@ import functools
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
+from urllib.parse import urlsplit
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
 import yaml
 
-from ganaug.pipeline.errors import ParamsError, UserError
+from ganaug.pipeline.errors import UserError
 from ganaug.pipeline.io import atomic_path
 from ganaug.sweep.plan import parents, stage_reads
-from ganaug.sweep.point import PointJob, run_point
+from ganaug.sweep.point import PointJob, point_env, run_point
+from ganaug.sweep.repo import done_before, git, located, publish, remotes, snapshot
 from ganaug.sweep.spec import Point, SweepSpec, expand
 
 log = logging.getLogger("ganaug.sweep")
 MANIFEST = "points.json"
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise UserError(f"git {' '.join(args)}: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else 'failed'}")
-    return done.stdout.strip()
-
-
-def remotes(spec: SweepSpec, root: Path) -> tuple[str, str]:
-    """The shared git and DVC remotes: the sweep file's, else folders under build/sweeps/<name>/."""
-    folder = root / "build" / "sweeps" / spec.name
-    git_remote = spec.remotes.git or str(folder / "git.git")
-    if spec.remotes.git is None and not Path(git_remote).exists():
-        git(root, "init", "--quiet", "--bare", git_remote)
-    return git_remote, spec.remotes.dvc or str(folder / "dvc")
-
-
-def publish(root: Path, spec: SweepSpec, git_remote: str, commit: str) -> None:
-    """Push the sweep's commit (this repository's HEAD) to the git remote as sweeps/<name>."""
-    if git(root, "status", "--porcelain", "--untracked-files=no"):
-        log.warning("uncommitted changes are not part of the sweep: its points run commit %s", commit[:7])
-    git(root, "push", "--quiet", "--force", git_remote, f"{commit}:refs/heads/sweeps/{spec.name}")
-
-
-def done_before(git_remote: str, root: Path, commit: str) -> dict[str, str]:
-    """Experiments on the git remote with this commit as baseline: name -> commit. How a rerun skips them."""
-    prefix = f"refs/exps/{commit[:2]}/{commit[2:]}/"
-    listed = git(root, "ls-remote", git_remote, f"{prefix}*")
-    return {ref.removeprefix(prefix): sha for sha, ref in (line.split() for line in listed.splitlines())}
 
 
 def headline(result: dict) -> str:
@@ -97,60 +71,70 @@ def _remote_point(job: PointJob, events) -> dict:
     return {**run_point(job), "node": node}
 
 
-def plan(spec: SweepSpec, root: Path) -> tuple[str, list[Point]]:
-    """The commit the points run and every point, checked: a bad value stops here, before anything is made."""
+def plan(spec: SweepSpec, root: Path) -> tuple[str, list[Point], dict[str, str | None]]:
+    """The commit the points run, every point checked against that commit's files, and whom each waits for.
+
+    A bad value stops here, before anything is made.
+    """
     commit = git(root, "rev-parse", "HEAD")
-    base_file = root / spec.base_path
-    if spec.base is not None and not git(root, "ls-tree", "--name-only", commit, "--", spec.base):
-        raise ParamsError(f"base: {spec.base} is not in commit {commit[:7]}, which every point runs; commit it first")
-    return commit, expand(spec, base_file, commit)
+    with snapshot(root, commit, spec.base_path) as files:
+        points = expand(spec, files / spec.base_path, commit)
+        return commit, points, parents(points, stage_reads(files, files / spec.base_path))
 
 
-def run_sweep(spec: SweepSpec, root: Path, commit: str, points: list[Point], address: str | None,
-              cpus: int | None) -> list[str]:
+KEPT = ("name", "ok", "exp", "node", "seconds", "cpu_seconds", "stages_run", "stages_reused", "metrics")
+
+
+def run_sweep(spec: SweepSpec, root: Path, commit: str, points: list[Point], waits: dict[str, str | None],
+              address: str | None, cpus: int | None) -> list[str]:
     """Run every point not done before; the names of the points that failed (empty: all done)."""
     started = time.perf_counter()
     git_remote, dvc_remote = remotes(spec, root)
     publish(root, spec, git_remote, commit)
-    waits = parents(points, stage_reads(root, root / spec.base_path))
-    earlier = done_before(git_remote, root, commit)
-    manifest = _read_manifest(spec, root)
-    results = {p.name: {**manifest.get(p.name, {}), "ok": True, "exp": earlier[p.name], "skipped": True}
+    earlier, manifest = done_before(git_remote, root, commit), _read_manifest(spec, root)
+    results = {p.name: {**{k: v for k, v in manifest.get(p.name, {}).items() if k in KEPT},
+                        "name": p.name, "ok": True, "exp": earlier[p.name], "skipped": True}
                for p in points if p.name in earlier}
     todo = [p for p in points if p.name not in earlier]
-    progress = Progress(len(points), len(results))
     if results:
         print(f"{len(results)} of {len(points)} points done before (same commit and params): skipped", flush=True)
     headline_path = yaml.safe_load((root / "paths.yaml").read_text())["headline"]
-    jobs = {p.name: PointJob(spec.name, p, commit, spec.base, git_remote, dvc_remote, spec.resources.num_cpus,
-                             spec.workdir, headline_path) for p in todo}
+    jobs = {p.name: PointJob(sweep=spec.name, point=p, commit=commit, base=spec.base, git_remote=git_remote,
+                             dvc_remote=dvc_remote, threads=spec.resources.num_cpus,
+                             workdir=located(root, spec.workdir, None), headline=headline_path) for p in todo}
     save = functools.partial(_write, spec, root, points, waits, results, commit, started)
+    pulled = None
     try:
         if todo:
-            _drive(spec, todo, waits, jobs, results, progress, connect(address, cpus), save)
+            ray = connect(address, cpus, spec)
+            _drive(spec, todo, waits, jobs, results, Progress(len(points), len(results)), ray, save)
     except KeyboardInterrupt:
         print(f"interrupted: {len(todo) - sum(p.name in results for p in todo)} points cancelled; "
               "the finished ones are kept", file=sys.stderr, flush=True)
         raise
     finally:
-        pulled = [name for name, result in results.items() if result.get("ok")]
-        if pulled:
-            _pull(root, git_remote, dvc_remote, pulled)
-        _write(spec, root, points, waits, results, commit, started)
+        save()
+        finished = [name for name, result in results.items() if result.get("ok")]
+        if finished:
+            print(f"pulling {len(finished)} experiments into this repository (dvc exp pull)", flush=True)
+            pulled = _pull(root, git_remote, dvc_remote, finished)
+    if pulled:
+        raise UserError(f"the points finished, but pulling them here failed: {pulled}; `dvc exp pull -r ganaug-sweep "
+                        f"{git_remote} NAME...` tries again")
     return [p.name for p in points if not results.get(p.name, {}).get("ok")]
 
 
-def connect(address: str | None, cpus: int | None):
+def connect(address: str | None, cpus: int | None, spec: SweepSpec):
     """Ray, started here (no address) or joined at ``address`` / RAY_ADDRESS; a one-line error when it cannot be."""
     try:
         import ray
     except ImportError:
         raise UserError("ganaug sweep runs on Ray: pip install 'ganaug[ray]' (make install includes it)") from None
     address = address or os.environ.get("RAY_ADDRESS")
-    host, _, port = (address or "").rpartition(":")
-    if host and port.isdigit():  # Ray itself retries an unreachable address for minutes
+    parts = urlsplit(f"//{address}") if address and "://" not in address else None
+    if parts and parts.hostname and parts.port:  # host:port: Ray itself retries an unreachable one for minutes
         try:
-            socket.create_connection((host, int(port)), timeout=10).close()
+            socket.create_connection((parts.hostname, parts.port), timeout=10).close()
         except OSError as error:
             raise UserError(f"--address {address}: no Ray cluster answers there ({error.strerror or error})") from None
     try:
@@ -160,8 +144,16 @@ def connect(address: str | None, cpus: int | None):
             # "local": a Ray of its own here, never a `ray start` cluster that happens to run on this machine
             ray.init(address="local", num_cpus=cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as error:
-        where = address or "this machine"
-        raise UserError(f"--address {where}: cannot start or join Ray there ({str(error).splitlines()[0]})") from None
+        raise UserError(f"--address {address or 'local'}: cannot start or join Ray ({str(error).splitlines()[0]})") from None
+    need = spec.resources
+    if not any(n["Resources"].get("CPU", 0) >= need.num_cpus and n["Resources"].get("GPU", 0) >= need.num_gpus
+               for n in ray.nodes() if n["Alive"]):
+        message = (f"resources: num_cpus={need.num_cpus}, num_gpus={need.num_gpus} per point, more than any node of "
+                   "this Ray has")
+        if not address:  # here nothing will join: the points would wait for ever
+            ray.shutdown()
+            raise UserError(f"{message}; lower them (or --cpus)")
+        log.warning("%s: the points wait until such a node joins", message)
     return ray
 
 
@@ -170,6 +162,9 @@ def _drive(spec, todo, waits, jobs, results, progress, ray, save) -> None:
     from ray.util.queue import Queue
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+    # Ctrl-C sets a flag the loop reads: a KeyboardInterrupt raised inside Ray's calls can be swallowed there.
+    interrupted = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
     try:
         # On the driver's node: a queue on a worker node would die with it, and the sweep with the queue.
         here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
@@ -178,47 +173,54 @@ def _drive(spec, todo, waits, jobs, results, progress, ray, save) -> None:
             num_cpus=spec.resources.num_cpus, num_gpus=spec.resources.num_gpus, max_retries=spec.max_retries)
         by_name = {p.name: p for p in todo}
         pending, running = list(todo), {}
-        try:
-            while pending or running:
-                for point in [p for p in pending if waits[p.name] is None or waits[p.name] in results]:
-                    parent = waits[point.name] if results.get(waits[point.name], {}).get("ok") else None
-                    running[task.remote(replace(jobs[point.name], parent=parent), events)] = point
-                    pending.remove(point)
-                ready, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
-                while not events.empty():
-                    name, node = events.get()
-                    progress.started(by_name[name], node)
-                for ref in ready:
-                    point = running.pop(ref)
-                    try:
-                        results[point.name] = ray.get(ref)
-                    except ray.exceptions.RayError as error:  # its node died more often than max_retries
-                        results[point.name] = {"name": point.name, "ok": False, "error": str(error).splitlines()[0]}
-                    progress.finished(point, results[point.name])
-                    save()
-        except KeyboardInterrupt:
-            for ref in running:
-                ray.cancel(ref, force=True)
-            raise
+        while pending or running:
+            if interrupted.is_set():
+                for ref in running:
+                    ray.cancel(ref, force=True)
+                # Their workers gone before Ray shuts down (a worker outlives a stopped Ray for seconds): each
+                # point's supervisor then kills the stages it started.
+                ray.wait(list(running), num_returns=len(running), timeout=30)
+                raise KeyboardInterrupt
+            for point in [p for p in pending if waits[p.name] is None or waits[p.name] in results]:
+                parent = waits[point.name] if results.get(waits[point.name], {}).get("ok") else None  # else anew
+                running[task.remote(replace(jobs[point.name], parent=parent), events)] = point
+                pending.remove(point)
+            ready, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
+            while not events.empty():
+                name, node = events.get()
+                progress.started(by_name[name], node)
+            for ref in ready:
+                point = running.pop(ref)
+                try:
+                    results[point.name] = ray.get(ref)
+                except ray.exceptions.RayError as error:  # its node died more often than max_retries
+                    results[point.name] = {"name": point.name, "ok": False, "error": str(error).splitlines()[0]}
+                progress.finished(point, results[point.name])
+                save()
     finally:
+        signal.signal(signal.SIGINT, previous)
         ray.shutdown()
 
 
-def _pull(root: Path, git_remote: str, dvc_remote: str, names: list[str]) -> None:
-    """Every finished point's experiment (and its outputs) into this repository: dvc exp pull."""
-    git_env = {**os.environ, "DVC_NO_ANALYTICS": "1", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+def _pull(root: Path, git_remote: str, dvc_remote: str, names: list[str]) -> str | None:
+    """Every finished point's experiment (and its outputs) into this repository: dvc exp pull. The error, if any."""
     for command in (["dvc", "remote", "add", "--local", "--force", "ganaug-sweep", dvc_remote],
                     ["dvc", "exp", "pull", "--force", "-r", "ganaug-sweep", git_remote, *names]):
-        done = subprocess.run(command, cwd=root, env=git_env, capture_output=True, text=True)
+        done = subprocess.run(command, cwd=root, env=point_env(), capture_output=True, text=True)
         if done.returncode != 0:
-            log.error("%s: %s", " ".join(command[:3]), (done.stderr or done.stdout).strip().splitlines()[-1:])
+            lines = (done.stderr or done.stdout).strip().splitlines()
+            return f"{' '.join(command[:3])}: {lines[-1] if lines else 'failed'}"
+    return None
 
 
 def _read_manifest(spec: SweepSpec, root: Path) -> dict[str, dict]:
     path = root / spec.out_dir / MANIFEST
-    if not path.exists():
+    try:
+        return {point["name"]: point["result"] for point in json.loads(path.read_text())["points"]}
+    except FileNotFoundError:
         return {}
-    return {point["name"]: point["result"] for point in json.loads(path.read_text())["points"]}
+    except (ValueError, KeyError, TypeError) as error:
+        raise UserError(f"{path}: not a sweep's points ({error}); delete it, the remotes say what is done") from None
 
 
 def _write(spec: SweepSpec, root: Path, points: list[Point], waits: dict, results: dict, commit: str, started: float) -> None:

@@ -1,8 +1,9 @@
 """Which stages two points share, read from dvc.yaml itself: a point waits for the one it can reuse.
 
 A stage is shared by two points when no params key on which they differ is read by the stage or
-by any stage upstream of it (dvc.yaml's ``params:``). Two points that differ only in ``ratio``
-share fetch, prepare, judge, train_gan and generate. If both ran at once, both would train the
+by any stage upstream of it (dvc.yaml's ``params:``; a key a stage reads only through ``${}``, as
+``foreach: ${prepare.levels}``, is not seen). Two points that differ only in ``ratio`` share
+prepare, judge, train_gan and generate (and fetch, which reruns anyway: below). If both ran at once, both would train the
 same GANs; run one after the other, the second starts from the first's outputs. So a point waits
 for the earlier point with which it shares the most stages, when that is most of its stages.
 
@@ -40,14 +41,14 @@ def stage_reads(project: Path, params_file: Path) -> dict[str, frozenset[str]]:
             graph = repo.index.graph  # an edge runs from a stage to a stage it depends on
             own = {stage: _keys(stage, ParamsDependency) for stage in graph}
             whole = {stage for stage, keys in own.items() if "" in keys}  # validate
-            reads = {}
+            closure = {}
             for stage in graph:
                 pipeline = Path(stage.path).name == "dvc.yaml" and Path(stage.path).parent == work
                 if not pipeline or stage in whole or any(out.persist for out in stage.outs) or not stage.outs:
                     continue
                 upstream = (nx.descendants(graph, stage) | {stage}) - whole
-                reads[stage.name] = frozenset().union(*(own[s] for s in upstream))
-    return reads
+                closure[stage.name] = frozenset().union(*(own[s] for s in upstream))
+    return closure
 
 
 def _keys(stage, params_dependency) -> frozenset[str]:
@@ -62,7 +63,8 @@ def _values(point: Point) -> dict[str, str]:
     return dict(override.split("=", 1) for override in point.overrides)
 
 
-def _reads(keys: frozenset[str], changed: str) -> bool:
+def touches(keys: frozenset[str], changed: str) -> bool:
+    """Whether a stage reading params ``keys`` ('' = the whole file) reads the dotted key ``changed``."""
     return any(key == "" or changed == key or changed.startswith(key + ".") or key.startswith(changed + ".")
                for key in keys)
 
@@ -70,7 +72,7 @@ def _reads(keys: frozenset[str], changed: str) -> bool:
 def shared_stages(reads: dict[str, frozenset[str]], first: Point, second: Point) -> list[str]:
     a, b = _values(first), _values(second)
     differ = {key for key in a.keys() | b.keys() if a.get(key) != b.get(key)}
-    return [stage for stage, keys in reads.items() if not any(_reads(keys, key) for key in differ)]
+    return [stage for stage, keys in reads.items() if not any(touches(keys, key) for key in differ)]
 
 
 def parents(points: list[Point], reads: dict[str, frozenset[str]]) -> dict[str, str | None]:

@@ -55,10 +55,11 @@ class PointFailed(Exception):
     """A command of the point failed; the message is its last error line."""
 
 
-def _env(threads: int) -> dict[str, str]:
-    bin_dir = str(Path(sys.executable).parent)  # this interpreter's dvc and ganaug
-    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "DVC_NO_ANALYTICS": "1",
-            "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+def point_env(threads: int | None = None) -> dict[str, str]:
+    """This interpreter's dvc and ganaug first on PATH; torch's threads at ``threads`` when given."""
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "DVC_NO_ANALYTICS": "1"}
+    return env if threads is None else {**env, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
 
 
 def last_error(text: str) -> str:
@@ -81,7 +82,7 @@ def sh(command: list[str], cwd: Path, log: Path, threads: int) -> str:
         start = handle.tell()
         # A session of its own: Ray kills a worker's whole process group, and the supervisor must outlive
         # that to kill what it started.
-        done = subprocess.run(supervised, cwd=cwd, env=_env(threads), stdout=handle, stderr=subprocess.STDOUT,
+        done = subprocess.run(supervised, cwd=cwd, env=point_env(threads), stdout=handle, stderr=subprocess.STDOUT,
                               start_new_session=True)
     with open(log, "rb") as handle:
         handle.seek(start)
@@ -102,17 +103,37 @@ def clone(job: PointJob, work: Path, log: Path) -> None:
     if job.parent:
         sh(["dvc", "exp", "pull", "origin", job.parent], work, log, job.threads)
         # restore, not checkout: a file the experiment deleted (a GAN seed fewer) must go too
-        sh(["git", "restore", "--source", experiment_commit(work, job.parent, log, job.threads), "--staged",
-            "--worktree", "--", "."], work, log, job.threads)
+        parent = experiment_commit(work, job.parent, log, job.threads)
+        if parent is None:
+            raise PointFailed(f"dvc exp pull: {job.parent}, which this point starts from, is not on {job.git_remote}")
+        sh(["git", "restore", "--source", parent, "--staged", "--worktree", "--", "."], work, log, job.threads)
         sh(["dvc", "checkout", "--quiet", "dvc.yaml"], work, log, job.threads)
     sh(["git", "checkout", "--quiet", job.commit, "--", "params.yaml"], work, log, job.threads)  # not the parent's
     if job.base:
         shutil.copy(work / job.base, work / "params.yaml")
 
 
-def experiment_commit(work: Path, name: str, log: Path, threads: int) -> str:
-    refs = sh(["git", "for-each-ref", "--format=%(objectname) %(refname)", "refs/exps"], work, log, threads)
-    return next(line.split()[0] for line in refs.splitlines() if line.endswith("/" + name))
+def experiment_commit(work: Path, name: str, log: Path, threads: int, remote: bool = False) -> str | None:
+    """The commit of experiment ``name`` here, or on the git remote (None when it has none)."""
+    command = (["git", "ls-remote", "origin", "refs/exps/*"] if remote
+               else ["git", "for-each-ref", "--format=%(objectname) %(refname)", "refs/exps"])
+    refs = sh(command, work, log, threads)
+    return next((line.split()[0] for line in refs.splitlines() if line.endswith("/" + name)), None)
+
+
+def run_and_push(job: PointJob, work: Path, log: Path, result: dict) -> None:
+    """`dvc exp run` in the prepared clone, then its outputs, run-cache and experiment to the remotes."""
+    sets = [arg for override in job.point.overrides for arg in ("-S", override)]
+    output = sh(["dvc", "exp", "run", "--pull", "-n", job.point.name, *sets], work, log, job.threads)
+    result["stages_run"] = RAN.findall(output)
+    result["stages_reused"] = RESTORED.findall(output) + UNCHANGED.findall(output)
+    result["metrics"] = (work / job.headline).read_text()
+    sh(["dvc", "push", "--run-cache", "--quiet"], work, log, job.threads)
+    sh(["dvc", "exp", "push", "origin", job.point.name], work, log, job.threads)
+    result["exp"] = experiment_commit(work, job.point.name, log, job.threads)
+    if experiment_commit(work, job.point.name, log, job.threads, remote=True) != result["exp"]:
+        # DVC warns and exits 0 when the remote already has the name: a retry raced an attempt that pushed
+        raise PointFailed(f"dvc exp push: {job.git_remote} holds another {job.point.name}; rerun the sweep to use it")
 
 
 def run_point(job: PointJob) -> dict:
@@ -122,17 +143,14 @@ def run_point(job: PointJob) -> dict:
     root.mkdir(parents=True, exist_ok=True)
     work = root / f"{job.point.name}-{uuid.uuid4().hex[:6]}"  # a retry on the same node gets a clone of its own
     log = root / f"{work.name}.log"
-    result = {"name": job.point.name, "ok": False, "stages_run": [], "stages_reused": [], "log": str(log)}
+    result = {"name": job.point.name, "ok": False, "stages_run": [], "stages_reused": [], "log": str(log),
+              "parent": job.parent}
     try:
         clone(job, work, log)
-        sets = [arg for override in job.point.overrides for arg in ("-S", override)]
-        output = sh(["dvc", "exp", "run", "--pull", "-n", job.point.name, *sets], work, log, job.threads)
-        result["stages_run"] = RAN.findall(output)
-        result["stages_reused"] = RESTORED.findall(output) + UNCHANGED.findall(output)
-        result["metrics"] = (work / job.headline).read_text()
-        sh(["dvc", "push", "--run-cache", "--quiet"], work, log, job.threads)
-        sh(["dvc", "exp", "push", "origin", job.point.name], work, log, job.threads)
-        result["exp"] = experiment_commit(work, job.point.name, log, job.threads)
+        result["exp"] = experiment_commit(work, job.point.name, log, job.threads, remote=True)
+        if result["exp"] is None:
+            run_and_push(job, work, log, result)
+        # else: a retry of an attempt that pushed before its node died; that experiment stands
         result["ok"] = True
     except (PointFailed, OSError) as error:
         result["error"] = str(error)

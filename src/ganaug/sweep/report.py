@@ -20,7 +20,7 @@ import yaml
 from ganaug.pipeline.errors import UserError
 from ganaug.pipeline.io import atomic_path, save_csv
 from ganaug.sweep.engine import MANIFEST
-from ganaug.sweep.plan import stage_reads
+from ganaug.sweep.plan import stage_reads, touches
 from ganaug.sweep.spec import CONFIG_AXIS, SweepSpec
 
 Q = 0.05  # the report's own significance level (report/stats.py): a verdict needs q below it
@@ -35,10 +35,10 @@ def show(root: Path, commit: str, path: str) -> str:
 
 def grid_axes(spec: SweepSpec, root: Path) -> list[str]:
     """The grid keys the report stage (and so every cell of the table) depends on."""
-    reads = stage_reads(root, root / spec.base_path)["report"]
-    keys = {axis: ["train_gan"] if axis == CONFIG_AXIS else [axis] for axis in spec.grid}
-    return [axis for axis, changed in keys.items()
-            if any(key == "" or c == key or c.startswith(key + ".") or key.startswith(c + ".") for c in changed for key in reads)]
+    report = stage_reads(root, root / spec.base_path).get("report")
+    if report is None:
+        raise UserError("dvc.yaml has no report stage: ganaug sweep report tables what it writes")
+    return [axis for axis in spec.grid if touches(report, "train_gan" if axis == CONFIG_AXIS else axis)]
 
 
 def num(text: str) -> float:
@@ -57,12 +57,12 @@ def level_rows(stats: list[dict], quality: dict[str, dict], gan_variants: set[st
     rows = []
     for level in sorted({int(r["level"]) for r in stats}):
         at = [r for r in stats if int(r["level"]) == level]
-        real = next(r for r in at if r["variant"] == "real_only")
+        real = next((r for r in at if r["variant"] == "real_only"), None)
         fakes = [r for r in at if r["fakes_vs"] and r["variant"] in gan_variants]
-        if not fakes:  # no variant with the GAN's fakes at this level: nothing to say about the generator
+        if real is None or not fakes:  # no variant with the GAN's fakes here: nothing to say about the generator
             continue
         best = max(fakes, key=lambda r: num(r["fakes_gain"]))
-        counterpart = next(r for r in at if r["variant"] == best["fakes_vs"])
+        counterpart = next((r for r in at if r["variant"] == best["fakes_vs"]), real)
         q = num(best["fakes_q_value"])
         gan = quality.get(str(level), {})
         rows.append({

@@ -1,7 +1,7 @@
 """A sweep file: the grid of params overrides, the engine's settings, and its points.
 
     name: zoo                        # experiments are named zoo-<digest>; files go to reports/sweeps/zoo
-    base: examples/sweep_params.yaml # every point's params before its overrides (at the sweep's commit)
+    base: examples/sweeps/base.yaml  # every point's params before its overrides (at the sweep's commit)
     grid:                            # the cross product of these, in `dvc exp run -S` form
       dataset.name: [mnist, digits]
       gan: [dcgan, dcgan_ema]        # names in compare.configs: each is its train_gan keys
@@ -12,7 +12,6 @@ checked by the strict loader, so a bad value stops the sweep with one line befor
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import itertools
 import json
@@ -178,7 +177,3 @@ def check_point(base_file: Path, point: Point) -> None:
         except (ParamsError, InvalidArgumentError) as error:
             cause = f"{error}: {error.__cause__}" if isinstance(error, InvalidArgumentError) else str(error)
             raise ParamsError(f"point {point.label()}: {cause}".replace("\n", " ")) from None
-
-
-def as_dict(spec: SweepSpec) -> dict:
-    return dataclasses.asdict(spec)

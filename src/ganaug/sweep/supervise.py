@@ -9,6 +9,7 @@ this process when its parent dies (PR_SET_PDEATHSIG); it then kills the whole gr
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -25,14 +26,17 @@ def main(argv: list[str]) -> int:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != parent:  # the parent died before prctl took effect
             return 143
-    child = subprocess.Popen(command, start_new_session=True)
+    child = None
 
     def kill_group(signum, frame):
-        os.killpg(child.pid, signal.SIGKILL)
+        if child is not None:
+            with contextlib.suppress(ProcessLookupError):  # it may have ended on its own
+                os.killpg(child.pid, signal.SIGKILL)
         sys.exit(128 + signum)
 
-    signal.signal(signal.SIGTERM, kill_group)
+    signal.signal(signal.SIGTERM, kill_group)  # before the child exists: no moment where a signal orphans it
     signal.signal(signal.SIGINT, kill_group)
+    child = subprocess.Popen(command, start_new_session=True)
     return child.wait()
 
 
