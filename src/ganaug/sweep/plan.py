@@ -84,7 +84,7 @@ def parents(points: list[Point], reads: dict[str, frozenset[str]]) -> dict[str, 
     """
     waits: dict[str, str | None] = {}
     for i, point in enumerate(points):
-        best = max(points[:i], key=lambda earlier: len(shared_stages(reads, earlier, point)), default=None)
-        most = best is not None and 2 * len(shared_stages(reads, best, point)) > len(reads)
-        waits[point.name] = best.name if most else None
+        counts = [len(shared_stages(reads, earlier, point)) for earlier in points[:i]]
+        best = max(range(i), key=counts.__getitem__, default=None)  # max keeps the first on a tie
+        waits[point.name] = points[best].name if best is not None and 2 * counts[best] > len(reads) else None
     return waits

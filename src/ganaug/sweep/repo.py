@@ -59,17 +59,22 @@ def done_before(git_remote: str, root: Path, commit: str) -> dict[str, str]:
     return {ref.removeprefix(prefix): sha for sha, ref in (line.split() for line in listed.splitlines())}
 
 
+def show(root: Path, commit: str, path: str) -> bytes | None:
+    """``path`` as ``commit`` has it; None when it has no such file."""
+    done = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=root, capture_output=True)
+    return done.stdout if done.returncode == 0 else None
+
+
 @contextlib.contextmanager
 def snapshot(root: Path, commit: str, base: str) -> Iterator[Path]:
     """A folder with the pipeline files and ``base`` as ``commit`` has them."""
     with tempfile.TemporaryDirectory() as folder:
         for name in (*PIPELINE_FILES, base):
-            listed = git(root, "ls-tree", "--name-only", commit, "--", name)
-            if not listed:
+            content = show(root, commit, name)
+            if content is None:
                 if name == base:
                     raise ParamsError(f"base: {base} is not in commit {commit[:7]}, which every point runs; commit it first")
                 continue
             (Path(folder) / name).parent.mkdir(parents=True, exist_ok=True)
-            (Path(folder) / name).write_bytes(subprocess.run(["git", "show", f"{commit}:{name}"], cwd=root,
-                                                             capture_output=True, check=True).stdout)
+            (Path(folder) / name).write_bytes(content)
         yield Path(folder)

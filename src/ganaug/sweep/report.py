@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
 from pathlib import Path
 
 import yaml
@@ -21,16 +20,17 @@ from ganaug.pipeline.errors import UserError
 from ganaug.pipeline.io import atomic_path, save_csv
 from ganaug.sweep.engine import MANIFEST
 from ganaug.sweep.plan import stage_reads, touches
+from ganaug.sweep.repo import show
 from ganaug.sweep.spec import CONFIG_AXIS, SweepSpec
 
 Q = 0.05  # the report's own significance level (report/stats.py): a verdict needs q below it
 
 
-def show(root: Path, commit: str, path: str) -> str:
-    done = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=root, capture_output=True, text=True)
-    if done.returncode != 0:
+def read_at(root: Path, commit: str, path: str) -> str:
+    content = show(root, commit, path)
+    if content is None:
         raise UserError(f"{path} at experiment {commit[:7]}: not found (was the sweep's experiment pulled? rerun the sweep)")
-    return done.stdout
+    return content.decode()
 
 
 def grid_axes(spec: SweepSpec, root: Path) -> list[str]:
@@ -81,10 +81,10 @@ def level_rows(stats: list[dict], quality: dict[str, dict], gan_variants: set[st
 
 def point_rows(root: Path, exp: str) -> list[dict]:
     paths = yaml.safe_load((root / "paths.yaml").read_text())
-    stats = list(csv.DictReader(io.StringIO(show(root, exp, paths["stats_csv"]))))
+    stats = list(csv.DictReader(io.StringIO(read_at(root, exp, paths["stats_csv"]))))
     levels = sorted({r["level"] for r in stats})
-    quality = {level: json.loads(show(root, exp, f"{paths['levels_reports']}/{level}/quality.json")) for level in levels}
-    variants = yaml.safe_load(show(root, exp, "params.yaml"))["variants"]
+    quality = {level: json.loads(read_at(root, exp, f"{paths['levels_reports']}/{level}/quality.json")) for level in levels}
+    variants = yaml.safe_load(read_at(root, exp, "params.yaml"))["variants"]
     return level_rows(stats, quality, {name for name, v in variants.items() if v.get("fakes") == "gan"})
 
 
