@@ -1,5 +1,16 @@
-"""Shared fixtures: tiny synthetic digits, so unit tests never need real MNIST."""
+"""Shared fixtures: tiny synthetic digits, so unit tests never need real MNIST.
+
+The suite runs in two pytest-xdist workers, a test module each at a time (pyproject.toml): most of its
+time is child processes starting and DVC bookkeeping, which leave a core idle. Each worker and its child
+processes train on one thread, so the two never oversubscribe the cores (two 2-thread OpenMP jobs side by
+side slow each other many-fold); the slowest modules are handed out first.
+"""
 from __future__ import annotations
+
+import os
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # before torch is imported: its thread count is read once
+    os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
 
 import contextlib
 import gzip
@@ -15,6 +26,17 @@ import torch
 
 from ganaug.data.description import describe, save_prepared
 from ganaug.pipeline.io import save_npz
+
+
+SLOWEST_FIRST = ("test_e2e_mnist.py", "test_sweep.py", "test_pipeline_tiny.py", "test_refusals.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules that take minutes go first, so they do not end the run alone on one worker."""
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+    items.sort(key=rank)  # stable: the order within a module and among the rest is kept
 
 
 def save_dataset(path, arrays: dict, classes=tuple("0123456789"), name: str = "synthetic"):

@@ -63,9 +63,11 @@ def test_batched_training_matches_the_one_model_loop(pool, monkeypatch, threads,
     strength, trained = parse_params({}).augment, train_lenet(pool.images, pool.labels, 5, recipe, seed=9)
     augment = [strength, None, strength] if variants else [None] * 3
     init = [None, trained, None] if variants else [None] * 3
+    before = copy.deepcopy(trained.state_dict())
     models = train_lenets(pool, rows, seeds, steps=25, recipe=recipe, n_classes=10, augment=augment, init=init)
-    if variants:
-        assert torch.equal(init[1].classifier.weight, train_lenet(pool.images, pool.labels, 5, recipe, seed=9).classifier.weight)
+    # The initial model is not trained on in place (compared with its copy: training it again here would round
+    # differently when the pretended thread count above is not the real one, as under pytest's one-thread workers).
+    assert all(torch.equal(trained.state_dict()[name], weight) for name, weight in before.items())
     for model, r, seed, warps, start in zip(models, rows, seeds, augment, init):
         start = copy.deepcopy(start)  # the one-model loop continues its init in place
         expected = train_lenet(pool.images[r], pool.labels[r], 25, recipe, seed, augment=warps, init=start)
