@@ -13,6 +13,9 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # before torch is imported: its threa
     os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
 
 import contextlib
+import subprocess
+import sys
+from pathlib import Path
 import gzip
 import hashlib
 import http.server
@@ -26,6 +29,34 @@ import torch
 
 from ganaug.data.description import describe, save_prepared
 from ganaug.pipeline.io import save_npz
+
+
+# The head of a child process that SIGKILLs itself right after the training loop saves the checkpoint of
+# step ``KILL_AT`` (mid-way through a logged interval); the lines that train follow it (``killed_training``).
+KILLING_CHILD = """
+import os, signal, sys, torch
+from ganaug.data.tensors import to_labelled
+from ganaug.params.project import parse_params
+from ganaug.generators import gan
+from tests.conftest import synthetic_digits
+torch.set_num_threads(1)
+save = gan.save_state
+def save_then_die(path, run, state):
+    save(path, run, state)
+    if state["step"] == KILL_AT:
+        os.kill(os.getpid(), signal.SIGKILL)
+gan.save_state = save_then_die
+data = to_labelled(*synthetic_digits(200, seed=0), torch.device("cpu"))
+checkpoint = sys.argv[1]
+"""
+
+
+def killed_training(checkpoint, kill_at: int, training: str) -> int:
+    """Run ``training`` (code that trains on ``data`` with ``checkpoint``) in a child process killed right after
+    the checkpoint of step ``kill_at``; its return code (-SIGKILL when it was)."""
+    code = KILLING_CHILD.replace("KILL_AT", str(kill_at)) + training
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run([sys.executable, "-c", code, str(checkpoint)], cwd=str(root), timeout=300).returncode
 
 
 SLOWEST_FIRST = ("test_e2e_mnist.py", "test_sweep.py", "test_pipeline_tiny.py", "test_refusals.py")

@@ -3,9 +3,6 @@ import dataclasses
 import logging
 import math
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -18,32 +15,17 @@ from ganaug.generators.gan import TrainingDiverged, train_gan
 from ganaug.generators.gan_health import warn_if_discriminator_wins
 from ganaug.generators.gan_state import fingerprint
 
-from .conftest import synthetic_digits
+from .conftest import killed_training, synthetic_digits
 
-ROOT = Path(__file__).resolve().parents[1]
 TINY = parse_params({"train_gan": {
     "steps": 60, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8, "log_every": 10, "checkpoint_every": 15,
 }}).train_gan
 
-# Trains the tiny GAN of this file (two D steps per G step) in a child process that kills
-# itself with SIGKILL right after the checkpoint of step 45, mid-way through a logged interval.
+# The tiny GAN of this file (two D steps per G step), killed right after the checkpoint of step 45.
 CHILD = """
-import os, signal, sys, torch
-from ganaug.data.tensors import to_labelled
-from ganaug.params.project import parse_params
-from ganaug.generators import gan, gan_steps
-from tests.conftest import synthetic_digits
-torch.set_num_threads(1)
-save = gan.save_state
-def save_then_die(path, run, state):
-    save(path, run, state)
-    if state["step"] == 45:
-        os.kill(os.getpid(), signal.SIGKILL)
-gan.save_state = save_then_die
-params = parse_params({"train_gan": {"steps": 90, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8, "dstep": 2,
-                                     "log_every": 10, "checkpoint_every": 15}}).train_gan
-data = to_labelled(*synthetic_digits(200, seed=0), torch.device("cpu"))
-gan.train_gan(*data, params, seed=3, checkpoint=sys.argv[1])
+params = parse_params({"train_gan": {"steps": 90, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8,
+                                     "dstep": 2, "log_every": 10, "checkpoint_every": 15}}).train_gan
+gan.train_gan(*data, params, seed=3, checkpoint=checkpoint)
 """
 
 
@@ -54,8 +36,7 @@ def data():
 
 def test_a_run_killed_mid_way_resumes_and_ends_with_the_uninterrupted_weights(tmp_path, data, one_thread, caplog):
     checkpoint = tmp_path / "ckpt.pt"
-    killed = subprocess.run([sys.executable, "-c", CHILD, str(checkpoint)], cwd=str(ROOT), timeout=300)
-    assert killed.returncode == -signal.SIGKILL
+    assert killed_training(checkpoint, 45, CHILD) == -signal.SIGKILL
     assert torch.load(checkpoint, weights_only=True)["state_dict"]["step"] == 45
 
     # Resume in this process and compare with an uninterrupted run: identical weights and log,

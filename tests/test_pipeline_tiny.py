@@ -19,6 +19,7 @@ from ganaug.pipeline.live import read_curves
 from tests.conftest import idx_mirror, synthetic_digits
 from tests.dvc_stages import PATHS, ROOT, make_project, resolved_stages, run_stages
 
+TINY_FLOW = {"arch": "flow", "g_widths": [4, 8, 8], "sampler_steps": 2}  # a flow-matching generator, in miniature
 TINY_PARAMS = {
     "scarcity": 100,
     "ratio": 0.5,
@@ -45,6 +46,7 @@ TINY_PARAMS = {
     "compare": {"level": 100, "ratio": 0.5, "filter": False, "seeds": 2, "configs": {
         "dcgan": {},
         "mlp": {"arch": "mlp", "g_widths": [16], "d_widths": [16]},
+        "flow": TINY_FLOW,
     }},
 }
 
@@ -71,7 +73,7 @@ def run_tiny_pipeline(work: Path) -> Path:
     data = tiny_npz(work / "tiny.npz")
     make_project(work, pipeline_params({"name": "npz", "path": str(data)}))
     ran = run_stages(work)
-    assert {"validate", "fetch", "prepare@100", "train_gan@200", "report", "gan@mlp", "table"} <= set(ran)
+    assert {"validate", "fetch", "prepare@100", "train_gan@200", "report", "gan@mlp", "gan@flow", "table"} <= set(ran)
     return work
 
 
@@ -164,7 +166,8 @@ def test_tiny_pipeline_end_to_end(tiny):
 
     # compare/dvc.yaml: the configurations at compare.level, from the main pipeline's judge
     compared = {r["config"]: r for r in csv_rows(at(work, "compare_csv"))}
-    assert set(compared) == {"dcgan", "mlp"} and compared["mlp"]["arch"] == "mlp"
+    assert set(compared) == {"dcgan", "mlp", "flow"} and compared["mlp"]["arch"] == "mlp"
+    assert compared["flow"]["arch"] == "flow" and compared["flow"]["discriminator_wins_at"] == ""
     assert compared["mlp"]["settings"].startswith("arch=mlp") and 0 <= float(compared["dcgan"]["tarr"]) <= 1
     real = json.loads(at(work, "compare_reports", "real_only.json").read_text())["accuracy"]
     lenet = json.loads(at(work, "compare_reports", "dcgan", "lenet.json").read_text())
@@ -229,6 +232,24 @@ def test_no_stage_reads_a_dataset_changed_since_fetch(tiny, tmp_path):
         assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (name, result.output)
         assert re.search(r"Error: \S*dataset\.npz: x_(train|test) has sha256 \w+\.\.\., not what fetch recorded",
                          result.output), (name, result.output)
+
+
+def test_the_flow_generator_is_one_param_for_the_whole_pipeline(tmp_path):
+    """train_gan.arch: flow: every stage after train_gan reads its fakes as a GAN's, and the report draws its loss."""
+    work = tmp_path / "project"
+    work.mkdir()
+    params = pipeline_params({"name": "npz", "path": str(tiny_npz(work / "tiny.npz"))})
+    params["train_gan"] = {**params["train_gan"], **TINY_FLOW}
+    params["compare"] = {**params["compare"], "configs": {"flow": {}, "dcgan": {"arch": "dcgan"}}}
+    run_stages(make_project(work, params))
+    health = json.loads(at(work, "levels_reports", 100, "gan_health.json").read_text())
+    assert health["arch"] == "flow" and health["per_seed"][0]["discriminator_wins_at"] is None
+    assert set(health["per_seed"][0]["final"]) == {"step", "loss"}
+    assert read_curves(at(work, "levels_reports", 100, "gan_curves"), "test")["seed0"].keys() >= {"loss", "fid", "near_copies"}
+    assert json.loads(at(work, "levels_reports", 100, "generate.json").read_text())["generated"] > 0
+    assert {r["variant"] for r in csv_rows(at(work, "table_csv"))} >= {"gan", "gan_filtered"}
+    compared = {row["config"]: row for row in csv_rows(at(work, "compare_csv"))}
+    assert compared["flow"]["arch"] == "flow" and compared["dcgan"]["arch"] == "dcgan"
 
 
 def test_fashion_mnist_from_a_mirror_runs_the_whole_pipeline(tmp_path, monkeypatch):

@@ -46,19 +46,26 @@ def diverged(first_bad: int, log: list[dict], seed: int | None = None) -> Traini
     last = log[-1] if log else None
     finite = ("no finite interval was logged before it" if last is None else
               f"last finite interval (to step {last['step']}): d_loss {last['d_loss']:.4f}, g_loss {last['g_loss']:.4f}, "
-              f"D(x) {last['d_real']:.3f}, D(G(z)) {last['d_fake']:.3f}")
+              f"D(x) {last['d_real']:.3f}, D(G(z)) {last['d_fake']:.3f}" if "d_loss" in last else
+              f"last finite interval (to step {last['step']}): loss {last['loss']:.4f}")
     which = "" if seed is None else f"GAN seed {seed}: "
     return TrainingDiverged(f"{which}GAN loss is not finite at step {first_bad}; {finite}. Try lower learning rates.")
 
 
+GAN_COLUMNS = ("d_loss", "d_real", "d_fake", "g_loss")  # a GAN's log row per interval: means of its step's stats
+
+
 class Gans(NamedTuple):
-    """What a trainer makes for the loop: the GANs' parts and random streams, and how to reach GAN k."""
+    """What a trainer makes for the loop: the GANs' parts and random streams, and how to reach GAN k; the step
+    and what its log rows hold are the family's (a GAN's D and G steps, or ``flow.flow_step``)."""
 
     parts: Parts
     rng: Streams  # one GAN's stream, or K stacked GANs' streams (the steps' tensors then have a model axis)
     real_images: torch.Tensor  # in the generator's output range, in the layout the models want
     model: Callable[[int], nn.Module]  # GAN k's sampled generator (G, or its moving average) as a module
     code: ModuleType  # the trainer's module: the code it reaches is in the run's fingerprint
+    step: Callable | None = None  # (gans, goal, params, step, labels, intervals, precision) -> a value to check
+    columns: tuple[str, ...] = GAN_COLUMNS  # what ``step`` adds to the interval sums, in order
 
     @property
     def rngs(self) -> list[torch.Generator]:
@@ -135,16 +142,16 @@ def train(
     state = load_state(Path(checkpoint), run, steps) if checkpoint else None
     if state:
         restore(state, gans.parts, gans.rngs)
-    record, report = Record(params, len(seeds), device, state), on_row or (lambda k, kind, row: None)
+    record, report = Record(params, len(seeds), device, state, gans.columns), on_row or (lambda k, kind, row: None)
     record.replay(report)
     first_bad = torch.zeros(len(seeds), dtype=torch.long, device=device)  # per GAN: first non-finite step, 0 if none
     start = (state["step"] + 1 if state else 1) if record.training() else steps + 1  # killed after all stopped
     bar = progress(range(start, steps + 1), desc=desc, unit="step", mininterval=1.0, initial=start - 1, total=steps)
+    take_step = gans.step or train_step
     for step in bar:
-        d_stats, g_loss = train_step(gans, goal, params, step, real_labels, record.intervals, precision)
+        checked = take_step(gans, goal, params, step, real_labels, record.intervals, precision)
         # Kept on the device: a check per step would cost a host sync per step on a GPU. A stopped GAN may diverge.
-        first_bad = torch.where((first_bad == 0) & record.running & ~torch.isfinite(d_stats[..., 0] + g_loss), step,
-                                first_bad)
+        first_bad = torch.where((first_bad == 0) & record.running & ~torch.isfinite(checked), step, first_bad)
         logging_now = step % params.log_every == 0 or step == steps
         saving_now = checkpoint is not None and (step % params.checkpoint_every == 0 or step == steps)
         scoring_now = criterion is not None and (step % params.snapshot_every == 0 or step == steps)
@@ -167,9 +174,9 @@ def train(
 
 
 def train_step(gans: Gans, goal: Objective, params: TrainGanParams, step: int, real_labels: torch.Tensor,
-               intervals: torch.Tensor, precision: torch.dtype | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+               intervals: torch.Tensor, precision: torch.dtype | None = None) -> torch.Tensor:
     """``dstep`` D steps and one G step (of every GAN, stacked), their stats added to ``intervals`` (K, 4);
-    the last D stats ((3,), or (K, 3) stacked) and the G losses ((), or (K,)).
+    the last D loss plus the G loss ((), or (K,) stacked): not finite when either is not.
 
     Each step runs in an autocast region of its own (``precision``; None = float32): autocast keeps
     the reduced-precision copy of a weight until its region closes, so one region around D's update
@@ -189,13 +196,16 @@ def train_step(gans: Gans, goal: Objective, params: TrainGanParams, step: int, r
     intervals[:, 3] += g_loss
     if parts.average is not None:
         update_average(parts.average, parts.generator, warmed_decay(params.ema, step))
-    return d_stats, g_loss
+    return d_stats[..., 0] + g_loss
 
 
 def postfix(rows: list[dict[str, float]]) -> dict[str, str | int]:
-    """The progress bar's: the losses and D scores when one GAN trains, how many train when several do."""
+    """The progress bar's: the losses and D scores when one GAN trains (a flow's loss), how many train when
+    several do."""
     if len(rows) != 1:
         return {"training": len(rows)}
     row = rows[0]
+    if "d_loss" not in row:
+        return {key: f"{value:.4f}" for key, value in row.items() if key != "step"}
     return {"d": f"{row['d_loss']:.3f}", "g": f"{row['g_loss']:.3f}", "dx": f"{row['d_real']:.2f}",
             "dgz": f"{row['d_fake']:.2f}"}

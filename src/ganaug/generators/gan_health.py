@@ -21,9 +21,10 @@ logger = logging.getLogger(__name__)
 def discriminator_wins_at(log: list[dict], params: TrainGanParams) -> int | None:
     """The first logged step ending ``d_wins_intervals`` intervals with mean D(G(z)) under ``d_wins_floor``.
 
-    None when that never happened, or when the loss's D(G(z)) is a critic score, not a probability.
+    None when that never happened, when the loss's D(G(z)) is a critic score, not a probability, or when
+    there is no discriminator (a flow).
     """
-    if not LOSSES[params.loss].probabilities:
+    if not LOSSES[params.loss].probabilities or params.arch == "flow":
         return None
     run = 0
     for row in log:

@@ -14,13 +14,18 @@ from torch import nn
 from ganaug.params.gan import TrainGanParams
 from ganaug.models import ConditionalDiscriminator, ConditionalGenerator, MlpDiscriminator, MlpGenerator
 from ganaug.data.description import MNIST_SHAPE, ModelShape
+from ganaug.models.flow import FlowGenerator
 
 # Keyed by backbone (params.gan.ARCHS); the objective's terms do not change the generator's body.
-GENERATORS = {"dcgan": ConditionalGenerator, "mlp": MlpGenerator}
+GENERATORS = {"dcgan": ConditionalGenerator, "mlp": MlpGenerator, "flow": FlowGenerator}
 
 
 def generator_config(params: TrainGanParams, shape: ModelShape = MNIST_SHAPE) -> dict:
     """What rebuilds the generator; saved next to its weights."""
+    if params.arch == "flow":  # its noise is an image; the sampler's settings go with its weights
+        return {"arch": "flow", "latent_dim": shape.channels * shape.size ** 2, "widths": list(params.widths("generator")),
+                "latent": "gaussian", "output": "tanh", "sampler": params.sampler,
+                "sampler_steps": params.sampler_steps, "guidance": params.guidance, **shape._asdict()}
     return {"arch": params.arch, "latent_dim": params.latent_dim, "widths": list(params.widths("generator")),
             "latent": params.latent, "output": params.output, **shape._asdict()}
 

@@ -16,23 +16,27 @@ from ganaug.generators.gan_snapshots import Criterion, Selection
 Report = Callable[[int, str, dict], None]  # report(k, "log" or "snapshot", row): GAN k's row, as it is made
 
 
-def close_interval(log: list[dict], interval: torch.Tensor, step: int, params: TrainGanParams) -> dict[str, float]:
-    """Append the logged interval ending at ``step`` (means of its sums ``interval``, then zeroed) to ``log``."""
-    d_loss, d_real, d_fake, g_mean = (interval / (step - (log[-1]["step"] if log else 0))).tolist()
-    log.append({"step": step, "d_loss": d_loss, "g_loss": g_mean, "d_real": d_real, "d_fake": d_fake})
+def close_interval(log: list[dict], interval: torch.Tensor, step: int, params: TrainGanParams,
+                   columns: tuple[str, ...] = ("d_loss", "d_real", "d_fake", "g_loss")) -> dict[str, float]:
+    """Append the logged interval ending at ``step`` (means of its sums ``interval``, named ``columns``, then
+    zeroed) to ``log``."""
+    means = dict(zip(columns, (interval / (step - (log[-1]["step"] if log else 0))).tolist(), strict=True))
+    order = ("d_loss", "g_loss", "d_real", "d_fake") if "d_loss" in means else columns  # a GAN's rows as before
+    log.append({"step": step, **{key: means[key] for key in order}})
     warn_if_discriminator_wins(log, params)
     interval.zero_()
     return log[-1]
 
 
 class Record:
-    """Each GAN's log, interval sums (K, 4: d_loss, d_real, d_fake, g_loss), snapshots and whether it
-    still trains; from a checkpoint's ``state`` when resuming."""
+    """Each GAN's log, interval sums (K, columns: a GAN's d_loss, d_real, d_fake, g_loss), snapshots and
+    whether it still trains; from a checkpoint's ``state`` when resuming."""
 
-    def __init__(self, params: TrainGanParams, count: int, device: torch.device, state: dict | None):
-        self.params = params
+    def __init__(self, params: TrainGanParams, count: int, device: torch.device, state: dict | None,
+                 columns: tuple[str, ...] = ("d_loss", "d_real", "d_fake", "g_loss")):
+        self.params, self.columns = params, columns
         self.logs = state["log"] if state else [[] for _ in range(count)]
-        self.intervals = state["interval"].to(device) if state else torch.zeros(count, 4, device=device)
+        self.intervals = state["interval"].to(device) if state else torch.zeros(count, len(columns), device=device)
         self.selections = [Selection(params.max_copy_share, params.patience, kept)
                            for kept in (state["selection"] if state else [None] * count)]
         self.active = [not selection.stopped() for selection in self.selections]
@@ -53,7 +57,7 @@ class Record:
         """Log the interval ending at ``step`` for every GAN still training; their new rows."""
         rows = []
         for k in self.training():
-            rows.append(close_interval(self.logs[k], self.intervals[k], step, self.params))
+            rows.append(close_interval(self.logs[k], self.intervals[k], step, self.params, self.columns))
             report(k, "log", rows[-1])
         self.intervals.zero_()  # a stopped GAN's intervals are never logged
         return rows

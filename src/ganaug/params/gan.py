@@ -16,24 +16,27 @@ from ganaug.generators.diffaugment import OPS as DIFFAUGMENT_OPS
 from ganaug.generators.losses import LOSSES
 from ganaug.params.strict import by_level, require
 
-ARCHS = ("dcgan", "mlp")  # backbones; generators/gan_models.py builds each
+ARCHS = ("dcgan", "mlp", "flow")  # backbones; generators/gan_models.py builds each (flow: generators/flow.py)
+SAMPLERS = ("euler", "heun")  # the flow's ODE solvers
 LOSS_NAMES = tuple(LOSSES)
 SIGMOID_LOSSES = ("nonsaturating", "saturating")  # the ones whose targets label smoothing or noise can soften
 NORMS = ("batch", "layer", "none")
 # Recommended widths: DCGAN channels (7x7 projection first; critic from the input side), MLP units.
 CONV_WIDTHS = {"generator": (64, 32), "discriminator": (32, 64)}
 MLP_WIDTHS = {"generator": (256, 512, 1024), "discriminator": (1024, 512, 256)}
+FLOW_WIDTHS = {"generator": (32, 64, 64), "discriminator": ()}  # U-Net channels at S, S/2, S/4; a flow has no D
 
 
 @dataclass(frozen=True)
 class TrainGanParams:
-    arch: str = "dcgan"  # the backbone: dcgan (convolutional) | mlp (fully connected)
+    arch: str = "dcgan"  # the backbone: dcgan (convolutional) | mlp (fully connected) | flow (flow matching, no D)
     latent_dim: int = 64  # size of the generator's noise vector
     latent: str = "gaussian"  # gaussian N(0, 1) | uniform U[-1, 1]
     output: str = "tanh"  # tanh with data in [-1, 1] | sigmoid with data in [0, 1]
     # Generator / discriminator widths; None = the arch's recommended ones (CONV_WIDTHS, MLP_WIDTHS).
     # dcgan: channels of the 7x7 projection, then of each 14x14 block; D: channels per block (the
-    # first two halve the size, later ones keep 7x7). mlp: units per hidden layer.
+    # first two halve the size, later ones keep 7x7). mlp: units per hidden layer. flow: the U-Net's
+    # channels at the side, half and a quarter of it (3 integers).
     g_widths: tuple[int, ...] | None = None
     d_widths: tuple[int, ...] | None = None
     d_norm: str | None = None  # batch | layer | none; None = batch, layer with a gradient penalty (mlp has none)
@@ -87,6 +90,14 @@ class TrainGanParams:
     class_loss_on_fakes: bool = True
     gp_weight: float = 0.0  # > 0: a gradient penalty of this weight on D (Gulrajani et al. 2017; WGAN-GP with wasserstein)
     ema: float = 0.0  # decay of a moving average of G's weights, sampled instead of G; 0 = off, 0.999 typical
+    # arch flow only (generators/flow.py): classifier-free guidance (Ho & Salimans 2022) trains with each
+    # label dropped to a null class with probability ``label_drop`` and samples v_c + guidance (v_c - v_u)
+    # (0 = the conditional field alone); the ODE from noise to image takes ``sampler_steps`` steps of
+    # ``sampler`` (euler: one forward pass a step; heun: two, second order).
+    label_drop: float = 0.1
+    guidance: float = 1.0
+    sampler: str = "heun"
+    sampler_steps: int = 10
     log_every: int = 100  # steps per logged interval of losses and D outputs
     checkpoint_every: int = 500  # steps between saves of the whole training state; a killed run resumes
     # Warn when mean D(G(z)) stays under this floor for this many logged intervals: D wins outright.
@@ -120,6 +131,12 @@ class TrainGanParams:
             least = 1 if self.arch == "mlp" else 2
             require(widths is None or (len(widths) >= least and min(widths) >= 1), key,
                     f"None or a list of at least {least} integers >= 1")
+        require(self.arch != "flow" or self.g_widths is None or len(self.g_widths) == 3, "g_widths",
+                "None or 3 integers >= 1 for arch flow (the U-Net's channels at S, S/2 and S/4)")
+        require(0 <= self.label_drop < 1, "label_drop", "a probability in [0, 1)")
+        require(self.guidance >= 0, "guidance", "a number >= 0 (0 = no guidance)")
+        require(self.sampler in SAMPLERS, "sampler", f"one of {', '.join(SAMPLERS)}")
+        require(self.sampler_steps >= 1, "sampler_steps", "an integer >= 1")
         require(self.d_norm is None or self.d_norm in NORMS, "d_norm", f"None or one of {', '.join(NORMS)}")
         require(0 <= self.mlp_dropout < 1, "mlp_dropout", "a share in [0, 1)")
         for key in ("lr_generator", "lr_discriminator"):
@@ -157,6 +174,11 @@ class TrainGanParams:
                 " target to soften; set real_label: 1.0 and noisy_labels: false)")
         require(not (self.stack and self.spectral_norm), "stack",
                 "false with spectral_norm (torch.func cannot batch spectral normalisation's power iteration)")
+        require(self.arch != "flow" or (self.latent, self.output) == ("gaussian", "tanh"), "latent",
+                "gaussian with output tanh for arch flow (its noise is a Gaussian image, its output [-1, 1])")
+        require(self.arch != "flow" or not self.stack, "stack", "false for arch flow (a flow trains one seed at a time)")
+        require(self.arch != "flow" or self.guidance == 0 or self.label_drop > 0, "label_drop",
+                "> 0 with guidance > 0 for arch flow (guidance needs the unconditional field that dropped labels train)")
         require(not (self.noisy_labels and self.real_label < 1), "noisy_labels",
                 "false with real_label < 1 (noisy labels already draw the real target; set real_label: 1.0)")
 
@@ -173,7 +195,7 @@ class TrainGanParams:
     def widths(self, model: str) -> tuple[int, ...]:
         """The ``generator`` or ``discriminator`` widths, the arch's recommended ones when unset."""
         chosen = self.g_widths if model == "generator" else self.d_widths
-        return chosen or (MLP_WIDTHS if self.arch == "mlp" else CONV_WIDTHS)[model]
+        return chosen or {"mlp": MLP_WIDTHS, "flow": FLOW_WIDTHS}.get(self.arch, CONV_WIDTHS)[model]
 
     def norm(self) -> str:
         if self.arch == "mlp":
@@ -201,6 +223,8 @@ class CompareParams:
         "wgan-gp": {"loss": "wasserstein", "real_label": 1.0, "dstep": 5, "lr_generator": 1e-4, "lr_discriminator": 1e-4,
                     "beta1": 0.0, "beta2": 0.9, "d_norm": "layer", "gp_weight": 10.0},
         "mlp": {"arch": "mlp"},
+        "flow": {"arch": "flow", "g_widths": [24, 48, 96], "batch_size": 128, "lr_generator": 1e-3, "beta1": 0.9,
+                 "ema": 0.999, "snapshot_every": 1000},
     })
 
     def __post_init__(self):

@@ -62,21 +62,19 @@ def save_sample_grid(path: Path, rows: Sequence[np.ndarray], rejected: Sequence[
 
 def plot_gan_logs(path: Path, logs: dict[int, list[dict[str, str]]], criteria: dict[int, list[dict[str, str]]],
                   chosen: dict[int, dict[int, int]]) -> None:
-    """Per level: GAN seed 0's losses and mean D(x), D(G(z)) by step, and every seed's snapshot FID
-    (in the level judge's features) with the kept snapshot marked."""
+    """Per level: GAN seed 0's losses and mean D(x), D(G(z)) by step (a flow's loss, and no D panel), and
+    every seed's snapshot FID (in the level judge's features) with the kept snapshot marked."""
     figure, axes = plt.subplots(len(logs), 3, figsize=(14, 2.8 * len(logs)), squeeze=False)
     for (level, rows), (loss_axes, d_axes, fid_axes) in zip(logs.items(), axes):
         rows = [r for r in rows if int(r["gan_seed"]) == 0]
         step = [int(r["step"]) for r in rows]
-        for key, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
-            loss_axes.plot(step, [float(r[key]) for r in rows], label=label)
-        for key, label in (("d_real", "D(x)"), ("d_fake", "D(G(z))")):
-            d_axes.plot(step, [float(r[key]) for r in rows], label=label)
-        loss_axes.set(title=f"{level} real images: losses (GAN seed 0)", ylabel="loss")
-        d_axes.set(title=f"{level} real images: discriminator outputs", ylabel="mean D output (1 = real)")
-        # Probabilities get the full [0, 1] scale; a Wasserstein critic's raw scores keep their own.
-        if all(0 <= float(r[key]) <= 1 for r in rows for key in ("d_real", "d_fake")):
-            d_axes.set_ylim(0, 1)
+        if rows and "d_loss" not in rows[0]:  # a flow: its flow-matching loss, and no discriminator to draw
+            loss_axes.plot(step, [float(r["loss"]) for r in rows], label="flow-matching loss")
+            loss_axes.set(title=f"{level} real images: loss (seed 0)", ylabel="loss")
+            d_axes.set_axis_off()
+            d_axes.text(0.5, 0.5, "flow matching: no discriminator", ha="center", va="center", fontsize=9)
+        else:
+            _plot_gan_log(loss_axes, d_axes, level, step, rows)
         for seed, kept in sorted(chosen[level].items()):
             curve = [r for r in criteria[level] if int(r["gan_seed"]) == seed]
             line, = fid_axes.plot([int(r["step"]) for r in curve], [float(r["fid"]) for r in curve],
@@ -85,7 +83,7 @@ def plot_gan_logs(path: Path, logs: dict[int, list[dict[str, str]]], criteria: d
             fid_axes.plot([kept] * len(at), at, "o", color=line.get_color())
         fid_axes.set(title=f"{level} real images: snapshot FID (dot = kept)", ylabel="FID, judge features")
         fid_axes.set_yscale("log")
-        for ax in (loss_axes, d_axes, fid_axes):
+        for ax in (ax for ax in (loss_axes, d_axes, fid_axes) if ax.axison):
             ax.title.set_fontsize(9)
             ax.set_xlabel("generator step")
             ax.legend(fontsize=7)
@@ -93,6 +91,19 @@ def plot_gan_logs(path: Path, logs: dict[int, list[dict[str, str]]], criteria: d
                     "the kept generator is the snapshot of lowest FID on the level's own images (right)", fontsize=10)
     figure.tight_layout()
     _save(figure, path)
+
+
+def _plot_gan_log(loss_axes, d_axes, level: int, step: list[int], rows: list[dict[str, str]]) -> None:
+    """A GAN's losses, and its discriminator's mean outputs on real images and fakes."""
+    for key, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
+        loss_axes.plot(step, [float(r[key]) for r in rows], label=label)
+    for key, label in (("d_real", "D(x)"), ("d_fake", "D(G(z))")):
+        d_axes.plot(step, [float(r[key]) for r in rows], label=label)
+    loss_axes.set(title=f"{level} real images: losses (GAN seed 0)", ylabel="loss")
+    d_axes.set(title=f"{level} real images: discriminator outputs", ylabel="mean D output (1 = real)")
+    # Probabilities get the full [0, 1] scale; a Wasserstein critic's raw scores keep their own.
+    if all(0 <= float(r[key]) <= 1 for r in rows for key in ("d_real", "d_fake")):
+        d_axes.set_ylim(0, 1)
 
 
 def plot_accuracy(path: Path, series: dict[tuple[int, str], list[tuple[float, float, float]]], fake_variants: set[str],

@@ -51,7 +51,7 @@ def run_lenets(params: Params, config: str | None, files: stage_files.CompareLen
     })
 
 
-HEALTH_KEYS = ("train_seconds", "collapsed_classes", "per_seed", "chosen_fid")
+HEALTH_KEYS = ("train_seconds", "collapsed_classes", "per_seed", "chosen_fid", "chosen_near_copies")
 SUMMARY_KEYS = ("tarr", "acceptance_rate")
 
 
@@ -79,6 +79,7 @@ def config_row(params: Params, name: str, templates: dict[str, str], base: dict[
         # Each GAN's kept snapshot, of the steps it trained (generators/gan_snapshots.py), and their mean FID.
         "kept_steps": " ".join(f"{gan['chosen']['step']}/{gan['steps_trained']}" for gan in health["per_seed"]),
         "fid": health["chosen_fid"],
+        "near_copies": health["chosen_near_copies"],
         "diversity_mean": round(sum(diversity) / len(diversity), 3),
         "diversity_min": min(diversity),
         "collapsed_classes": " ".join(map(str, health["collapsed_classes"])),
@@ -108,9 +109,9 @@ def markdown(rows: list[dict], base: dict[int, float], params: Params, table_pat
     settings = params.compare
     real = summarise(list(base.values()))
     lines = [
-        f"# GAN configurations at {settings.level} real images",
+        f"# Generator configurations at {settings.level} real images (the GANs and the flow-matching model)",
         "",
-        f"Every GAN trained on the same {settings.level} real images only; TARR and acceptance are by that level's "
+        f"Every generator trained on the same {settings.level} real images only; TARR and acceptance are by that level's "
         f"judge (threshold {params.filter.threshold}). LeNet-5 accuracy: {settings.seeds} seeds on real + "
         f"{'judge-accepted ' if settings.filter else ''}fakes at ratio {settings.ratio}; the gain is paired with real "
         f"only seed by seed (real only: {real.mean:.4f} ± {real.std:.4f}). Training time is wall-clock on the machine "
@@ -123,22 +124,24 @@ def markdown(rows: list[dict], base: dict[int, float], params: Params, table_pat
         "",
         "GANs: the configuration's GAN seeds (train_gan.seeds at this level), each trained until its snapshots stop"
         " improving; kept at step: each GAN's kept snapshot / the steps it trained; FID: the kept snapshots' mean, in"
-        " the judge's features against the level's real images (the selection criterion). TARR, acceptance and"
+        " the judge's features against the level's real images (the selection criterion); near-copies: the kept"
+        " snapshots' mean share of fakes nearer a training image than train_gan.copy_quantile of the training"
+        " images are to each other (memorisation; never kept above train_gan.max_copy_share). TARR, acceptance and"
         " diversity cover the fakes of every GAN; LeNet seed s trains on the fakes of GAN s mod GANs.",
         "",
-        "| configuration | arch | settings | GANs | kept at step | GAN training (s) | FID | TARR | accepted "
-        "| diversity mean / min | collapsed classes | D wins at step | LeNet accuracy | gain vs real only | p | q "
-        "| samples |",
-        "|---|---|---|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|",
+        "| configuration | arch | settings | GANs | kept at step | GAN training (s) | FID | near-copies | TARR "
+        "| accepted | diversity mean / min | collapsed classes | D wins at step | LeNet accuracy | gain vs real only "
+        "| p | q | samples |",
+        "|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         link = os.path.relpath(r["grid"], table_path.parent)
         gain = f"{r['gain']:+.4f} ± {r['gain_std']:.4f}" + (f" {r['mark']}" if r["mark"] else "")
         lines.append(
             f"| {r['config']} | {r['arch']} | `{r['settings']}` | {r['gans']} | {r['kept_steps']} "
-            f"| {r['train_seconds']:.0f} | {r['fid']:.2f} | {r['tarr']:.4f} "
+            f"| {r['train_seconds']:.0f} | {r['fid']:.2f} | {r['near_copies']:.3f} | {r['tarr']:.4f} "
             f"| {r['acceptance_rate']:.4f} | {r['diversity_mean']:.3f} / {r['diversity_min']:.3f} "
-            f"| {r['collapsed_classes'] or 'none'} | {r['discriminator_wins_at'] or 'never'} "
+            f"| {r['collapsed_classes'] or 'none'} | {r['discriminator_wins_at'] or ('n/a' if r['arch'] == 'flow' else 'never')} "
             f"| {r['accuracy']:.4f} ± {r['accuracy_std']:.4f} | {gain} "
             f"| {_shown(r['p_value'])} | {_shown(r['q_value'])} | [grid]({link}) |"
         )

@@ -29,7 +29,8 @@ from ganaug.report.tables import (
 )
 
 RESULT_NUMBERS = ("level", "ratio", "seed", "steps", "accuracy")
-LOG_CURVES = ("d_loss", "g_loss", "d_real", "d_fake")  # train_gan's curves every log_every steps
+LOG_CURVES = ("d_loss", "g_loss", "d_real", "d_fake")  # train_gan's curves every log_every steps (a GAN's) ...
+FLOW_CURVES = ("loss",)  # ... or a flow's (train_gan.arch: flow)
 CRITERION_CURVES = ("fid", "tarr_judge", "near_copies")  # ... and at every snapshot
 HEALTH_KEYS = ("gan_seeds", "chosen_step", "chosen_fid", "chosen_tarr_judge", "chosen_near_copies",
                "per_seed")
@@ -87,7 +88,8 @@ def run(params: Params, out: stage_files.Report) -> None:
     judges = {lv: load_json_with(p, f"dvc repro judge@{lv}", ("test_accuracy",)) for lv, p in paths["judges"].items()}
     quality = {lv: load_json_with(p, f"dvc repro evaluate@{lv}", QUALITY_KEYS) for lv, p in paths["quality"].items()}
     curves = {lv: (read_curves(p, f"dvc repro train_gan@{lv}"), p) for lv, p in paths["gan_curves"].items()}
-    logs = {lv: seed_rows(c, LOG_CURVES, p) for lv, (c, p) in curves.items()}
+    log_curves = FLOW_CURVES if params.train_gan.arch == "flow" else LOG_CURVES
+    logs = {lv: seed_rows(c, log_curves, p) for lv, (c, p) in curves.items()}
     criteria = {lv: seed_rows(c, CRITERION_CURVES, p) for lv, (c, p) in curves.items()}
     health = {lv: load_json_with(p, f"dvc repro train_gan@{lv}", HEALTH_KEYS) for lv, p in paths["gan_health"].items()}
     curve = load_curve(out.curve)
