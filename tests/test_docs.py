@@ -81,7 +81,8 @@ def test_the_readme_is_short():
                                                 ("lenet_budget", "reports/lenet_budget.json", "docs/training.md"),
                                                 ("smoothing_control", "reports/smoothing_control.json", "docs/training.md"),
                                                 ("pipeline", "reports/benchmark.json", "docs/performance.md"),
-                                                ("quality_change", "reports/quality_change.json", "docs/performance.md")])
+                                                ("quality_change", "reports/quality_change.json", "docs/performance.md"),
+                                                ("flow", "reports/benchmark_flow.json", "docs/gan_zoo.md")])
 def test_the_docs_quote_the_measurements(name, report, page, monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # pipeline.py imports its sibling throughput.py
     rows = json.loads((ROOT / report).read_text())

@@ -2,6 +2,7 @@
 its classes, a killed run resumes exactly, the sampler's steps buy accuracy at a measured cost, bad params
 are refused in one line, and its fakes go through the same sampling as a GAN's."""
 import dataclasses
+import logging
 import signal
 
 import pytest
@@ -12,6 +13,7 @@ from ganaug.data.tensors import to_labelled
 from ganaug.generators import gan
 from ganaug.generators.flow import flow_loss, one_flow, velocity_target
 from ganaug.generators.gan_models import build_generator, generator_config, sample
+from ganaug.models.unet import time_code
 from ganaug.params.project import parse_params
 from ganaug.pipeline.errors import UserError
 
@@ -69,6 +71,21 @@ def test_the_loss_decreases_and_the_log_holds_the_flow_loss(trained):
     assert log[-1]["loss"] < 0.7 * log[0]["loss"], [row["loss"] for row in log]
 
 
+def test_the_trained_flow_draws_the_class_it_is_asked_for_unguided(trained):
+    model, _ = trained
+    labels = torch.arange(100) % 10
+    model.guidance = 0.0
+    try:
+        fakes = sample(model, labels, torch.Generator().manual_seed(3))
+    finally:
+        model.guidance = TINY.guidance
+    assert (bar_class(fakes) == labels).float().mean() >= 0.9
+
+
+def test_the_time_code_has_the_width_asked_for():
+    assert [time_code(torch.rand(3), dim).shape for dim in (1, 7, 8)] == [(3, 1), (3, 7), (3, 8)]
+
+
 def test_guidance_raises_the_class_agreement_of_the_samples(data, one_thread):
     """On a flow trained part-way (40 steps), where its classes are still blurred: fully trained, every class is
     right with or without guidance on these easy digits."""
@@ -100,11 +117,14 @@ def test_more_sampler_steps_cost_more_passes_and_land_nearer_the_exact_solution(
     assert error["euler", 1] > error["euler", 4] > error["heun", 4], error
 
 
-def test_a_run_killed_mid_way_resumes_and_ends_with_the_uninterrupted_weights(tmp_path, data, one_thread):
+def test_a_run_killed_mid_way_resumes_and_ends_with_the_uninterrupted_weights(tmp_path, data, one_thread, caplog):
     checkpoint = tmp_path / "ckpt.pt"
     assert killed_training(checkpoint, 45, CHILD) == -signal.SIGKILL
+    assert torch.load(checkpoint, weights_only=True)["state_dict"]["step"] == 45
     params = parse_params({"train_gan": {**FLOW, "steps": 90, "ema": 0.99}}).train_gan
-    ((resumed, resumed_log, _),) = gan.train(*data, params, [3], one_flow, shape=SHAPE, checkpoint=checkpoint)
+    with caplog.at_level(logging.INFO, logger="ganaug.generators.gan_state"):
+        ((resumed, resumed_log, _),) = gan.train(*data, params, [3], one_flow, shape=SHAPE, checkpoint=checkpoint)
+    assert "at step 45 of 90" in caplog.text  # resumed, not started over
     ((fresh, fresh_log, _),) = gan.train(*data, params, [3], one_flow, shape=SHAPE)
     assert resumed_log == fresh_log
     for name, weight in fresh.state_dict().items():
@@ -123,13 +143,18 @@ def test_the_saved_config_rebuilds_the_sampler(trained):
     assert config["latent_dim"] == 784 and config["sampler"] == "heun" and config["guidance"] == 1.0
 
 
-def test_the_loss_ignores_dropped_labels():
-    """With every label dropped, the labels given cannot change the loss: they all become the null class."""
+def test_the_loss_ignores_dropped_labels_and_sees_kept_ones():
+    """With every label dropped, the labels given cannot change the loss: they all become the null class; with
+    none dropped, they do (the last layer re-drawn: it starts at zero, where no input changes the output)."""
     velocity = build_generator(**generator_config(TINY, SHAPE)).velocity
+    torch.nn.init.normal_(velocity.out[-1].weight, std=0.1, generator=torch.Generator().manual_seed(0))
     images, labels = torch.rand(8, 1, 28, 28) * 2 - 1, torch.arange(8)
-    losses = [flow_loss(velocity, images, labels.roll(shift), torch.Generator().manual_seed(0), 0.999999, 10)
-              for shift in (0, 3)]
-    assert torch.equal(losses[0], losses[1])
+
+    def losses(drop: float) -> list[torch.Tensor]:
+        return [flow_loss(velocity, images, labels.roll(shift), torch.Generator().manual_seed(0), drop, 10)
+                for shift in (0, 3)]
+
+    assert torch.equal(*losses(0.999999)) and not torch.equal(*losses(0.0))
 
 
 @pytest.mark.parametrize("override, message", [
@@ -137,9 +162,9 @@ def test_the_loss_ignores_dropped_labels():
     ({"sampler_steps": 0}, "train_gan.sampler_steps = 0: allowed: an integer >= 1"),
     ({"guidance": -1.0}, "train_gan.guidance = -1.0: allowed: a number >= 0 (0 = no guidance)"),
     ({"g_widths": [8, 16]}, "train_gan.g_widths = [8, 16]: allowed: None or 3 integers >= 1 for arch flow"),
-    ({"stack": True, "seeds": {100: 2}}, "train_gan.stack = True: allowed: false for arch flow"),
     ({"label_drop": 0.0}, "train_gan.label_drop = 0.0: allowed: > 0 with guidance > 0 for arch flow"),
-    ({"output": "sigmoid"}, "train_gan.latent = 'gaussian': allowed: gaussian with output tanh for arch flow"),
+    ({"output": "sigmoid"}, "train_gan.output = 'sigmoid': allowed: tanh for arch flow"),
+    ({"latent": "uniform"}, "train_gan.latent = 'uniform': allowed: gaussian for arch flow"),
 ])
 def test_bad_flow_params_are_one_line(override, message):
     with pytest.raises(UserError) as error:

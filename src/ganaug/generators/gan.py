@@ -109,9 +109,12 @@ def train_gan(
     shape: ModelShape = MNIST_SHAPE, checkpoint: Path | None = None, criterion: Criterion | None = None,
     on_row: Callable[[str, dict], None] | None = None, precision: torch.dtype | None = None,
 ) -> Trained:
-    """:func:`train` of one GAN of ``seed``; ``on_row(kind, row)`` sees its rows."""
+    """:func:`train` of one GAN of ``seed`` (or one flow, with ``arch: flow``); ``on_row(kind, row)`` sees its rows."""
+    from ganaug.generators.flow import one_flow  # imported here: the flow's module imports this one
+
     report = None if on_row is None else (lambda k, kind, row: on_row(kind, row))
-    (trained,) = train(real_images, real_labels, params, [seed], one_gan, desc, shape, checkpoint, criterion, report,
+    trainer = one_flow if params.arch == "flow" else one_gan
+    (trained,) = train(real_images, real_labels, params, [seed], trainer, desc, shape, checkpoint, criterion, report,
                        precision)
     return trained
 

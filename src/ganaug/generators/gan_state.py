@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 # Params that change neither the weights nor the log: changing them must not throw progress away.
 # ``stack`` picks the trainer, whose own code and the seeds it trains are in the fingerprint.
 NOT_IN_TRAJECTORY = ("checkpoint_every", "d_wins_floor", "d_wins_intervals", "seeds", "stack")
+FLOW_ONLY = ("label_drop", "guidance", "sampler", "sampler_steps")  # a GAN's trajectory does not see them
 
 
 def fingerprint(params: TrainGanParams, seed: tuple[int, ...], images: torch.Tensor, labels: torch.Tensor,
@@ -37,7 +38,8 @@ def fingerprint(params: TrainGanParams, seed: tuple[int, ...], images: torch.Ten
     """sha256 of everything that decides the training trajectory (``trainer``: the training module;
     ``precision``: the autocast dtype, None for float32)."""
     digest = hashlib.sha256()
-    shaping = sorted((k, v) for k, v in asdict(params).items() if k not in NOT_IN_TRAJECTORY)
+    ignored = NOT_IN_TRAJECTORY + (() if params.arch == "flow" else FLOW_ONLY)
+    shaping = sorted((k, v) for k, v in asdict(params).items() if k not in ignored)
     digest.update(repr((shaping, seed, images.device.type) + ((str(precision),) if precision else ())).encode())
     for tensor in (images, labels):
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())

@@ -19,11 +19,12 @@ from torch.nn import functional as F
 
 
 def time_code(t: torch.Tensor, dim: int) -> torch.Tensor:
-    """(N,) times in [0, 1] -> (N, dim) sines and cosines of geometrically spaced frequencies."""
+    """(N,) times in [0, 1] -> (N, dim) sines and cosines of geometrically spaced frequencies (an odd ``dim``
+    ends with a zero column)."""
     half = dim // 2
-    frequencies = torch.exp(-math.log(1000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
+    frequencies = torch.exp(-math.log(1000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / max(half, 1))
     angles = 1000.0 * t.float()[:, None] * frequencies[None]  # t scaled as a diffusion step count
-    return torch.cat([angles.sin(), angles.cos()], dim=1)
+    return torch.cat([angles.sin(), angles.cos(), angles.new_zeros(len(t), dim - 2 * half)], dim=1)
 
 
 def groups(channels: int) -> int:

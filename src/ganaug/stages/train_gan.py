@@ -78,8 +78,8 @@ def run(params: Params, level: int, files: stage_files.TrainGan, gan: TrainGanPa
 
 
 def stacked(gan: TrainGanParams, level: int) -> bool:
-    """Whether the level's GANs train stacked: asked for, and more than one."""
-    return gan.stack and len(gan.seeds_for(level)) > 1
+    """Whether the level's GANs train stacked: asked for, more than one, and GANs (a flow has no stacked trainer)."""
+    return gan.stack and len(gan.seeds_for(level)) > 1 and gan.arch != "flow"
 
 
 def train_all(real, gan: TrainGanParams, seeds: dict[int, int], level: int, shape, files: stage_files.TrainGan,

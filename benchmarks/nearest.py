@@ -1,0 +1,77 @@
+"""Memorisation, to look at: fakes of compared generators next to their nearest training image.
+
+    python benchmarks/nearest.py --configs dcgan flow --out reports/figures/nearest_training_image.png
+
+For each configuration of the comparison (`dvc repro compare/dvc.yaml` first), samples two fakes per
+class from its first generator and finds, in pixels, the nearest of the compare level's real training
+images: the distance the near-copy share of the snapshot criterion uses (generators/gan_snapshots.py).
+Each fake is drawn above its nearest image with the distance over the near-copy threshold (the
+train_gan.copy_quantile quantile of the training images' distances to each other): under 1 is a
+near-copy. Prints each configuration's share of near-copies among 1000 fresh fakes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+from common import load_project  # noqa: E402
+
+from ganaug.data.tensors import load_level  # noqa: E402
+from ganaug.generators.gan_models import build_generators, sample  # noqa: E402
+from ganaug.generators.gan_snapshots import QUERIES, nearest_distances  # noqa: E402
+from ganaug.pipeline.io import load_model  # noqa: E402
+
+
+def nearest(fakes: torch.Tensor, real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(distance, index) of each fake's nearest real image, in pixels."""
+    distance = torch.cdist(fakes.flatten(1), real.flatten(1))  # (F, N)
+    return distance.min(dim=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", nargs="+", default=["dcgan", "flow"])
+    parser.add_argument("--out", default="reports/figures/nearest_training_image.png")
+    args = parser.parse_args()
+    project = load_project()
+    level, quantile = project.params.compare.level, project.params.train_gan.copy_quantile
+    real = load_level(project.data, project.subsets(level), level, torch.device("cpu")).images.float()
+    pixels = real.flatten(1)
+    order = torch.randperm(len(pixels), generator=torch.Generator().manual_seed(project.params.seed))
+    spread = nearest_distances(pixels[order[:QUERIES]], torch.cat([pixels[order[:QUERIES]], pixels[order[QUERIES:]]]),
+                               exclude_self=True)
+    threshold = torch.quantile(spread, quantile).item()  # as the criterion computes it
+    figure, axes = plt.subplots(2 * len(args.configs), 20, figsize=(16, 1.9 * len(args.configs)), squeeze=False)
+    shares = {}
+    for row, name in enumerate(args.configs):
+        generator = load_model(build_generators, project.root / project.paths["compare_data"] / name / "generators.pt",
+                               made_by=f"dvc repro compare/dvc.yaml (gan@{name})")[0]
+        labels = torch.arange(1000) % generator.n_classes
+        fakes = sample(generator, labels, torch.Generator().manual_seed(project.params.seed)).float()
+        distance, index = nearest(fakes, real)
+        shares[name] = round((distance < threshold).float().mean().item(), 4)
+        for col in range(20):  # fakes 0..19: two per class (labels cycle through the classes)
+            top, bottom = axes[2 * row][col], axes[2 * row + 1][col]
+            top.imshow(fakes[col, 0], cmap="gray_r", vmin=-1, vmax=1)
+            bottom.imshow(real[index[col], 0], cmap="gray_r", vmin=-1, vmax=1)
+            top.set_title(f"{distance[col].item() / threshold:.2f}", fontsize=7)
+            for ax in (top, bottom):
+                ax.set_xticks([])
+                ax.set_yticks([])
+        axes[2 * row][0].set_ylabel(f"{name}\nfake", fontsize=8)
+        axes[2 * row + 1][0].set_ylabel("nearest\nreal", fontsize=8)
+    figure.suptitle(f"Fakes over their nearest of the {level} training images (pixels); the number: distance over "
+                    f"the near-copy threshold (under 1 = a near-copy). Near-copy share of 1000 fakes: "
+                    + ", ".join(f"{k} {v}" for k, v in shares.items()), fontsize=9)
+    figure.tight_layout()
+    figure.savefig(args.out, dpi=90, bbox_inches="tight")
+    print(json.dumps({"level": level, "threshold": round(threshold, 4), "near_copy_share": shares}))
+
+
+if __name__ == "__main__":
+    main()
