@@ -1,9 +1,9 @@
 """Memorisation, to look at: fakes of compared generators next to their nearest training image.
 
-    python benchmarks/nearest.py --configs dcgan flow --out reports/figures/nearest_training_image.png
+    python benchmarks/nearest.py --generators dcgan=data/levels/1000/generators.pt flow=data/compare/flow/generators.pt
 
-For each configuration of the comparison (`dvc repro compare/dvc.yaml` first), samples two fakes per
-class from its first generator and finds, in pixels, the nearest of the compare level's real training
+For each generators file (a level's GANs from `dvc repro train_gan@LEVEL`, a configuration's from
+`dvc repro compare/dvc.yaml`; at compare.level), samples two fakes per class from its first generator and finds, in pixels, the nearest of the compare level's real training
 images: the distance the near-copy share of the snapshot criterion uses (generators/gan_snapshots.py).
 Each fake is drawn above its nearest image with the distance over the near-copy threshold (the
 train_gan.copy_quantile quantile of the training images' distances to each other): under 1 is a
@@ -35,7 +35,7 @@ def nearest(fakes: torch.Tensor, real: torch.Tensor) -> tuple[torch.Tensor, torc
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configs", nargs="+", default=["dcgan", "flow"])
+    parser.add_argument("--generators", nargs="+", required=True, help="NAME=PATH of a generators.pt, each a row pair.")
     parser.add_argument("--out", default="reports/figures/nearest_training_image.png")
     args = parser.parse_args()
     project = load_project()
@@ -46,11 +46,11 @@ def main() -> None:
     spread = nearest_distances(pixels[order[:QUERIES]], torch.cat([pixels[order[:QUERIES]], pixels[order[QUERIES:]]]),
                                exclude_self=True)
     threshold = torch.quantile(spread, quantile).item()  # as the criterion computes it
-    figure, axes = plt.subplots(2 * len(args.configs), 20, figsize=(16, 1.9 * len(args.configs)), squeeze=False)
+    named = dict(pair.split("=", 1) for pair in args.generators)
+    figure, axes = plt.subplots(2 * len(named), 20, figsize=(16, 1.9 * len(named)), squeeze=False)
     shares = {}
-    for row, name in enumerate(args.configs):
-        generator = load_model(build_generators, project.root / project.paths["compare_data"] / name / "generators.pt",
-                               made_by=f"dvc repro compare/dvc.yaml (gan@{name})")[0]
+    for row, (name, path) in enumerate(named.items()):
+        generator = load_model(build_generators, path, made_by="dvc repro")[0]
         labels = torch.arange(1000) % generator.n_classes
         fakes = sample(generator, labels, torch.Generator().manual_seed(project.params.seed)).float()
         distance, index = nearest(fakes, real)

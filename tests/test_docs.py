@@ -1,6 +1,8 @@
 """The README's and docs' numbers are the committed reports', not typed by hand."""
 import importlib.util
+import csv
 import json
+import statistics
 import re
 from pathlib import Path
 
@@ -124,3 +126,17 @@ def test_the_readme_sweep_figures_are_the_committed_sweeps():
     assert (f"{bench['points']} points on digits took {bench['serial']['wall_seconds'] / 60:.1f} minutes one after "
             f"another on both cores and {bench['ray']['wall_seconds'] / 60:.1f} through {bench['ray']['workers']} Ray "
             f"workers of one core ({bench['wall_ratio']:.2f}x;") in readme
+
+
+def test_the_zoo_page_quotes_the_flows_row_of_the_comparison():
+    row = next(r for r in csv.DictReader((ROOT / "reports/gan_comparison.csv").open()) if r["config"] == "flow")
+    real = json.loads((ROOT / "reports/compare/real_only.json").read_text())["accuracy"]
+    text = " ".join((ROOT / "docs/gan_zoo.md").read_text().split())
+    step, trained = row["kept_steps"].split("/")
+    quoted = [f"trained {trained} steps in {float(row['train_seconds']):.0f} s", f"kept step {step} (FID {float(row['fid']):.2f}",
+              f"near-copies {row['near_copies']}, TARR {row['tarr']} and acceptance {row['acceptance_rate']}",
+              f"diversity {float(row['diversity_mean']):.3f} mean and {float(row['diversity_min']):.3f} worst class",
+              f"accuracy {row['accuracy']} ± {row['accuracy_std']}", f"a gain of {float(row['gain']):+.4f} ± {row['gain_std']}",
+              f"(p = {float(row['p_value']):.2f}, q = {float(row['q_value']):.2f})",
+              f"against {statistics.mean(real.values()):.4f} ± {statistics.stdev(real.values()):.4f} real only"]
+    assert [q for q in quoted if q not in text] == []
