@@ -23,7 +23,7 @@ from common import load_project  # noqa: E402
 
 from ganaug.data.tensors import load_level  # noqa: E402
 from ganaug.generators.gan_models import build_generators, sample  # noqa: E402
-from ganaug.generators.gan_snapshots import QUERIES, nearest_distances  # noqa: E402
+from ganaug.generators.gan_snapshots import copy_distance  # noqa: E402
 from ganaug.pipeline.io import load_model  # noqa: E402
 
 
@@ -41,11 +41,8 @@ def main() -> None:
     project = load_project()
     level, quantile = project.params.compare.level, project.params.train_gan.copy_quantile
     real = load_level(project.data, project.subsets(level), level, torch.device("cpu")).images.float()
-    pixels = real.flatten(1)
-    order = torch.randperm(len(pixels), generator=torch.Generator().manual_seed(project.params.seed))
-    spread = nearest_distances(pixels[order[:QUERIES]], torch.cat([pixels[order[:QUERIES]], pixels[order[QUERIES:]]]),
-                               exclude_self=True)
-    threshold = torch.quantile(spread, quantile).item()  # as the criterion computes it
+    order = torch.randperm(len(real), generator=torch.Generator().manual_seed(project.params.seed))
+    threshold = copy_distance(real.flatten(1), order, quantile)  # the snapshot criterion's, from the same seed
     named = dict(pair.split("=", 1) for pair in args.generators)
     figure, axes = plt.subplots(2 * len(named), 20, figsize=(16, 1.9 * len(named)), squeeze=False)
     shares = {}

@@ -28,7 +28,7 @@ from ganaug.data.description import ModelShape
 from ganaug.models.flow import FlowGenerator
 from ganaug.params.gan import TrainGanParams
 from ganaug.pipeline.runtime import autocast
-from ganaug.generators.gan import CHANNELS_LAST, Gans
+from ganaug.generators.gan import CHANNELS_LAST, Gans, adam
 from ganaug.generators.gan_models import generator_config
 from ganaug.generators.gan_state import Parts
 from ganaug.generators.gan_steps import update_average, warmed_decay
@@ -62,8 +62,7 @@ def one_flow(params: TrainGanParams, seeds: Sequence[int], real_images: torch.Te
     device = real_images.device
     generator = FlowGenerator(**{k: v for k, v in generator_config(params, shape).items() if k != "arch"})
     generator = generator.to(device, memory_format=CHANNELS_LAST)
-    optimizer = torch.optim.Adam(generator.parameters(), lr=params.lr_generator, betas=(params.beta1, params.beta2),
-                                 fused=device.type == "cuda")
+    optimizer = adam(generator, params.lr_generator, params, device)
     average = copy.deepcopy(generator).requires_grad_(False) if params.ema else None
     parts = Parts(generator, None, optimizer, None, average)
     sampled = generator if average is None else average

@@ -25,7 +25,7 @@ from ganaug.pipeline.errors import UserError
 from ganaug.pipeline.progress import progress
 from ganaug.pipeline.runtime import autocast
 from ganaug.generators.gan_models import build_discriminator, build_generator, generator_config, to_output_range
-from ganaug.generators.gan_record import Record, Report
+from ganaug.generators.gan_record import GAN_COLUMNS, Record, Report
 from ganaug.generators.gan_snapshots import Criterion, Selection
 from ganaug.generators.gan_state import Parts, fingerprint, load_state, restore, save_state, state_of
 from ganaug.generators.gan_steps import (Objective, Streams, discriminator_step, generator_step, objective, per_gan,
@@ -44,15 +44,15 @@ class TrainingDiverged(UserError, RuntimeError):
 def diverged(first_bad: int, log: list[dict], seed: int | None = None) -> TrainingDiverged:
     """The error of a GAN whose loss was first not finite at step ``first_bad``; ``seed`` names it among several."""
     last = log[-1] if log else None
-    finite = ("no finite interval was logged before it" if last is None else
-              f"last finite interval (to step {last['step']}): d_loss {last['d_loss']:.4f}, g_loss {last['g_loss']:.4f}, "
-              f"D(x) {last['d_real']:.3f}, D(G(z)) {last['d_fake']:.3f}" if "d_loss" in last else
-              f"last finite interval (to step {last['step']}): loss {last['loss']:.4f}")
+    if last is None:
+        finite = "no finite interval was logged before it"
+    elif "d_loss" in last:
+        finite = (f"last finite interval (to step {last['step']}): d_loss {last['d_loss']:.4f}, "
+                  f"g_loss {last['g_loss']:.4f}, D(x) {last['d_real']:.3f}, D(G(z)) {last['d_fake']:.3f}")
+    else:  # a flow
+        finite = f"last finite interval (to step {last['step']}): loss {last['loss']:.4f}"
     which = "" if seed is None else f"GAN seed {seed}: "
     return TrainingDiverged(f"{which}GAN loss is not finite at step {first_bad}; {finite}. Try lower learning rates.")
-
-
-GAN_COLUMNS = ("d_loss", "d_real", "d_fake", "g_loss")  # a GAN's log row per interval: means of its step's stats
 
 
 class Gans(NamedTuple):
@@ -87,10 +87,14 @@ def build_parts(params: TrainGanParams, shape: ModelShape, device: torch.device)
 def optimizers(params: TrainGanParams, generator, discriminator, device: torch.device
                ) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
     """Adam for G and for D (modules, or stacked models: anything with ``parameters()``)."""
-    betas = (params.beta1, params.beta2)
+    return (adam(generator, params.lr_generator, params, device),
+            adam(discriminator, params.lr_discriminator, params, device))
+
+
+def adam(model, lr: float, params: TrainGanParams, device: torch.device) -> torch.optim.Optimizer:
+    """Adam with train_gan's betas for ``model`` (anything with ``parameters()``)."""
     fused = device.type == "cuda"  # one kernel per optimizer step: GPU steps here are launch-bound
-    return (torch.optim.Adam(generator.parameters(), lr=params.lr_generator, betas=betas, fused=fused),
-            torch.optim.Adam(discriminator.parameters(), lr=params.lr_discriminator, betas=betas, fused=fused))
+    return torch.optim.Adam(model.parameters(), lr=lr, betas=(params.beta1, params.beta2), fused=fused)
 
 
 def one_gan(params: TrainGanParams, seeds: Sequence[int], real_images: torch.Tensor, shape: ModelShape) -> Gans:
@@ -104,18 +108,22 @@ def one_gan(params: TrainGanParams, seeds: Sequence[int], real_images: torch.Ten
     return Gans(parts, rng, images, lambda k: sampled, sys.modules[__name__])
 
 
+def one_trainer(params: TrainGanParams) -> Trainer:
+    """The trainer of one generator of ``params.arch``: a GAN's (:func:`one_gan`) or a flow's (``flow.one_flow``)."""
+    from ganaug.generators.flow import one_flow  # imported here: the flow's module imports this one
+
+    return one_flow if params.arch == "flow" else one_gan
+
+
 def train_gan(
     real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGanParams, seed: int, desc: str = "GAN",
     shape: ModelShape = MNIST_SHAPE, checkpoint: Path | None = None, criterion: Criterion | None = None,
     on_row: Callable[[str, dict], None] | None = None, precision: torch.dtype | None = None,
 ) -> Trained:
     """:func:`train` of one GAN of ``seed`` (or one flow, with ``arch: flow``); ``on_row(kind, row)`` sees its rows."""
-    from ganaug.generators.flow import one_flow  # imported here: the flow's module imports this one
-
     report = None if on_row is None else (lambda k, kind, row: on_row(kind, row))
-    trainer = one_flow if params.arch == "flow" else one_gan
-    (trained,) = train(real_images, real_labels, params, [seed], trainer, desc, shape, checkpoint, criterion, report,
-                       precision)
+    (trained,) = train(real_images, real_labels, params, [seed], one_trainer(params), desc, shape, checkpoint,
+                       criterion, report, precision)
     return trained
 
 

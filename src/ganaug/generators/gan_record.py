@@ -13,15 +13,17 @@ from ganaug.params.gan import TrainGanParams
 from ganaug.generators.gan_health import warn_if_discriminator_wins
 from ganaug.generators.gan_snapshots import Criterion, Selection
 
+GAN_COLUMNS = ("d_loss", "d_real", "d_fake", "g_loss")  # a GAN's interval sums, in the order its step adds them
+GAN_ROW = ("d_loss", "g_loss", "d_real", "d_fake")  # ... and its log row, in the order its files have always had
 Report = Callable[[int, str, dict], None]  # report(k, "log" or "snapshot", row): GAN k's row, as it is made
 
 
 def close_interval(log: list[dict], interval: torch.Tensor, step: int, params: TrainGanParams,
-                   columns: tuple[str, ...] = ("d_loss", "d_real", "d_fake", "g_loss")) -> dict[str, float]:
+                   columns: tuple[str, ...]) -> dict[str, float]:
     """Append the logged interval ending at ``step`` (means of its sums ``interval``, named ``columns``, then
     zeroed) to ``log``."""
     means = dict(zip(columns, (interval / (step - (log[-1]["step"] if log else 0))).tolist(), strict=True))
-    order = ("d_loss", "g_loss", "d_real", "d_fake") if "d_loss" in means else columns  # a GAN's rows as before
+    order = GAN_ROW if columns == GAN_COLUMNS else columns
     log.append({"step": step, **{key: means[key] for key in order}})
     warn_if_discriminator_wins(log, params)
     interval.zero_()
@@ -33,7 +35,7 @@ class Record:
     whether it still trains; from a checkpoint's ``state`` when resuming."""
 
     def __init__(self, params: TrainGanParams, count: int, device: torch.device, state: dict | None,
-                 columns: tuple[str, ...] = ("d_loss", "d_real", "d_fake", "g_loss")):
+                 columns: tuple[str, ...]):
         self.params, self.columns = params, columns
         self.logs = state["log"] if state else [[] for _ in range(count)]
         self.intervals = state["interval"].to(device) if state else torch.zeros(count, len(columns), device=device)

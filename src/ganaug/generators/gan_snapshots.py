@@ -48,6 +48,16 @@ def nearest_distances(queries: torch.Tensor, images: torch.Tensor, exclude_self:
     return best
 
 
+def copy_distance(real_pixels: torch.Tensor, order: torch.Tensor, copy_quantile: float) -> float:
+    """The near-copy threshold: the ``copy_quantile`` quantile of the nearest-neighbour distances of the first
+    ``QUERIES`` training images of ``order`` (a permutation) to the others, in pixels (N, D)."""
+    queries = order[:QUERIES]
+    # Query i must be row i of the searched set for exclude_self: search the queries first, then the rest.
+    searched = torch.cat([real_pixels[queries], real_pixels[order[QUERIES:]]])
+    spread = nearest_distances(searched[:len(queries)], searched, exclude_self=True)
+    return torch.quantile(spread, copy_quantile).item()
+
+
 class Criterion:
     """Scores a generator on one level's real images with its judge; see the module docstring."""
 
@@ -61,11 +71,7 @@ class Criterion:
         order = torch.randperm(len(real_labels), generator=torch.Generator().manual_seed(seed)).to(real_labels.device)
         self.real_features = self._features(real_images[order[:REAL_FEATURES]])
         self.real_pixels = real_images.flatten(1).float()  # (N, 784)
-        queries = order[:QUERIES]
-        # Query i must be row i of the searched set for exclude_self: search the queries first, then the rest.
-        searched = torch.cat([self.real_pixels[queries], self.real_pixels[order[QUERIES:]]])
-        spread = nearest_distances(searched[:len(queries)], searched, exclude_self=True)
-        self.copy_distance = torch.quantile(spread, copy_quantile).item()
+        self.copy_distance = copy_distance(self.real_pixels, order, copy_quantile)
 
     @torch.no_grad()
     def _features(self, images: torch.Tensor) -> torch.Tensor:

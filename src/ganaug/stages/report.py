@@ -88,7 +88,7 @@ def run(params: Params, out: stage_files.Report) -> None:
     judges = {lv: load_json_with(p, f"dvc repro judge@{lv}", ("test_accuracy",)) for lv, p in paths["judges"].items()}
     quality = {lv: load_json_with(p, f"dvc repro evaluate@{lv}", QUALITY_KEYS) for lv, p in paths["quality"].items()}
     curves = {lv: (read_curves(p, f"dvc repro train_gan@{lv}"), p) for lv, p in paths["gan_curves"].items()}
-    flows = any("d_loss" not in by_name for c, _ in curves.values() for by_name in c.values() if "loss" in by_name)
+    flows = any("loss" in by_name for c, _ in curves.values() for by_name in c.values())  # a GAN's are d_/g_loss
     log_curves = FLOW_CURVES if flows else LOG_CURVES
     logs = {lv: seed_rows(c, log_curves, p) for lv, (c, p) in curves.items()}
     criteria = {lv: seed_rows(c, CRITERION_CURVES, p) for lv, (c, p) in curves.items()}

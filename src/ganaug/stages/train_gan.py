@@ -33,9 +33,8 @@ from ganaug.pipeline.live import Curves
 from ganaug.models import LeNet5
 from ganaug.params.project import Params
 from ganaug.pipeline.runtime import resolve_device, resolve_precision, seed_everything
-from ganaug.generators.gan import Trainer, one_gan, train
+from ganaug.generators.gan import Trainer, one_trainer, train
 from ganaug.generators.gan_stack import stacked_gans
-from ganaug.generators.flow import one_flow
 from ganaug.generators.gan_health import class_diversity, health
 from ganaug.generators.gan_models import generator_config
 from ganaug.generators.gan_snapshots import Criterion
@@ -106,8 +105,8 @@ def runs(gan: TrainGanParams, level: int, numbers: list[int]) -> list[tuple[list
     each; one run of them all stacked, or one per GAN."""
     if stacked(gan, level):
         return [(numbers, stacked_gans, f"GAN@{level} {len(numbers)} seeds stacked", STACK_CHECKPOINT)]
-    trainer, kind = (one_flow, "flow") if gan.arch == "flow" else (one_gan, "GAN")
-    return [([number], trainer, f"{kind}@{level} seed {number}", f"gan_seed{number}.pt") for number in numbers]
+    kind = "flow" if gan.arch == "flow" else "GAN"
+    return [([number], one_trainer(gan), f"{kind}@{level} seed {number}", f"gan_seed{number}.pt") for number in numbers]
 
 
 def without_step(row: dict) -> dict[str, float]:
