@@ -6,12 +6,14 @@
 # `make compare`: the GAN configurations side by side (compare/dvc.yaml; README, GAN zoo);
 # `make quick`: a first table in minutes (examples/quick.yaml, reports/quick/; README, Set-up)
 # `make digits`: the pipeline on scikit-learn's digits, in a project of its own (reports/digits/; README, Your own data)
+# `make flow`: the pipeline with the flow-matching generator at 100 to 1000 images (reports/flow/, about 2 hours on
+#   2 cores), then the two generator classes side by side (reports/generators.json; docs/gan_zoo.md)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install repro test bench bench-sweep compare quick digits clean-venv
+.PHONY: install repro test bench bench-sweep compare quick digits flow clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +44,10 @@ quick: $(STAMP)
 
 digits: $(STAMP)
 	PATH="$(BIN):$$PATH" python examples/run.py examples/digits.yaml reports/digits
+
+flow: $(STAMP)
+	PATH="$(BIN):$$PATH" python examples/run.py examples/flow.yaml reports/flow
+	PATH="$(BIN):$$PATH" python benchmarks/generators.py --json reports/generators.json
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,10 +1,14 @@
 """Memorisation, to look at: fakes of compared generators next to their nearest training image.
 
     python benchmarks/nearest.py --generators dcgan=data/levels/1000/generators.pt flow=data/compare/flow/generators.pt
+    python benchmarks/nearest.py --level 100 --out reports/figures/nearest_training_image_100.png \
+        --generators dcgan=data/levels/100/generators.pt flow=build/flow/data/levels/100/generators.pt
 
 For each generators file (a level's GANs from `dvc repro train_gan@LEVEL`, a configuration's from
-`dvc repro compare/dvc.yaml`; at compare.level), samples two fakes per class from its first generator and finds, in pixels, the nearest of the compare level's real training
-images: the distance the near-copy share of the snapshot criterion uses (generators/gan_snapshots.py).
+`dvc repro compare/dvc.yaml`, `make flow`'s under build/flow/), samples two fakes per class from its
+first generator and finds, in pixels, the nearest of the level's real training images (--level, else
+compare.level; a level's subset is the same in every project with the same seed): the distance the
+near-copy share of the snapshot criterion uses (generators/gan_snapshots.py).
 Each fake is drawn above its nearest image with the distance over the near-copy threshold (the
 train_gan.copy_quantile quantile of the training images' distances to each other): under 1 is a
 near-copy. Prints each configuration's share of near-copies among 1000 fresh fakes.
@@ -37,9 +41,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generators", nargs="+", required=True, help="NAME=PATH of a generators.pt, each a row pair.")
     parser.add_argument("--out", default="reports/figures/nearest_training_image.png")
+    parser.add_argument("--level", type=int, default=None, help="The real images' level (default: compare.level).")
     args = parser.parse_args()
     project = load_project()
-    level, quantile = project.params.compare.level, project.params.train_gan.copy_quantile
+    level, quantile = args.level or project.params.compare.level, project.params.train_gan.copy_quantile
     real = load_level(project.data, project.subsets(level), level, torch.device("cpu")).images.float()
     order = torch.randperm(len(real), generator=torch.Generator().manual_seed(project.params.seed))
     threshold = copy_distance(real.flatten(1), order, quantile)  # the snapshot criterion's, from the same seed

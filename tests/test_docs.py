@@ -84,12 +84,29 @@ def test_the_readme_is_short():
                                                 ("smoothing_control", "reports/smoothing_control.json", "docs/training.md"),
                                                 ("pipeline", "reports/benchmark.json", "docs/performance.md"),
                                                 ("quality_change", "reports/quality_change.json", "docs/performance.md"),
-                                                ("flow", "reports/benchmark_flow.json", "docs/gan_zoo.md")])
+                                                ("flow", "reports/benchmark_flow.json", "docs/gan_zoo.md"),
+                                                ("generators", "reports/generators.json", "docs/gan_zoo.md")])
 def test_the_docs_quote_the_measurements(name, report, page, monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # pipeline.py imports its sibling throughput.py
     rows = json.loads((ROOT / report).read_text())
     table = benchmark(name).markdown(rows)
     assert "\n".join(table) in (ROOT / page).read_text()
+
+
+def test_the_generator_classes_side_by_side_are_the_committed_runs(monkeypatch):
+    """reports/generators.json is read off the committed reports of both runs: a rerun of either changes it."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    committed = json.loads((ROOT / "reports/generators.json").read_text())
+    runs = {"GAN": ROOT / "reports", "flow": ROOT / "reports/flow"}
+    assert benchmark("generators").compared(runs) == committed
+    assert {r["arch"] for r in committed} == {"dcgan", "flow"} and {r["level"] for r in committed} == {100, 200, 500, 1000}
+
+
+def test_the_readme_flow_answer_is_the_flow_runs():
+    answer = json.loads((ROOT / "reports/flow/answer.json").read_text())
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert (f"its fakes beat the same training without them in {answer['significant_gains']} of its "
+            f"{answer['cells_with_fakes']} cells and lose in {answer['significant_costs']}") in readme
 
 
 def test_the_committed_benchmark_times_every_stage_of_dvc_yaml(monkeypatch):

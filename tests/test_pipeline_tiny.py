@@ -146,6 +146,7 @@ def test_tiny_pipeline_end_to_end(tiny):
     pca = np.load(at(work, "levels_data", 100, "pca_fakes.npz"))
     assert pca["images"].dtype == np.uint8 and np.array_equal(pca["accepted"], pca["scores"] >= 0.2)
     assert table.startswith("# Does GAN data help a small-data LeNet-5?\n\n## The answer, in real images")
+    assert "fakes from this level's GAN, judged" in table
     points = csv_rows(at(work, "quality_csv"))  # one point per GAN and ratio of the headline (gan_filtered)
     assert {(p["level"], p["gan_seed"], p["ratio"]) for p in points} == {("100", "0", "0.5"), ("100", "1", "0.5"),
         ("100", "0", "1.0"), ("100", "1", "1.0"), ("200", "0", "0.5"), ("200", "0", "1.0")}
@@ -252,6 +253,8 @@ def test_the_flow_generator_is_one_param_for_the_whole_pipeline(tmp_path):
     assert json.loads(at(work, "levels_reports", 100, "generate.json").read_text())["generated"] > 0
     assert {r["variant"] for r in csv_rows(at(work, "table_csv"))} >= {"gan", "gan_filtered"}
     assert [row["arch"] for row in csv_rows(at(work, "compare_csv"))] == ["flow"]
+    table = at(work, "table").read_text()  # the report names the generator it ran
+    assert table.startswith("# Does flow data help") and "fakes from this level's flow, judged" in table
 
 
 def test_fashion_mnist_from_a_mirror_runs_the_whole_pipeline(tmp_path, monkeypatch):

@@ -138,9 +138,10 @@ def run(params: Params, out: stage_files.Report) -> None:
         source: {lv: os.path.relpath(p, table_path.parent) for lv, p in paths[key].items()}
         for source, key in (("GAN", "grids"), ("PCA", "pca_grids"))
     }
-    described = [f"- **{name}**: {describe(v)}" for name, v in variants.items()]
+    noun = generator_noun(params.train_gan.arch)
+    described = [f"- **{name}**: {describe(v, noun)}" for name, v in variants.items()]
     lines = [
-        "# Does GAN data help a small-data LeNet-5?", "",
+        f"# Does {noun} data help a small-data LeNet-5?", "",
         *answer(effects, worth_of, curve, levels, baselines, leaky,
                 {lv: class_shortfalls(s) for lv, s in summaries["GAN"].items()}, soft_only(variants, pairs)),
         f"![worth in real images]({os.path.relpath(out.exchange_plot, table_path.parent)})", "",
@@ -148,8 +149,8 @@ def run(params: Params, out: stage_files.Report) -> None:
         "half-width over seeds "
         f"({', '.join(f'{lv}: {n}' for lv, n in seeds.items())} seeds per level). Ratio = fakes per real image. "
         "Optimizer steps per level, equal in every from-scratch cell: " + steps_text(steps)
-        + ". Fakes come from several GANs per level, LeNet seed s training on the fakes of GAN s mod k, so a "
-        "cell's interval covers GAN and LeNet seeds alike; GANs per level: "
+        + f". Fakes come from several {noun}s per level, LeNet seed s training on the fakes of {noun} s mod k, so a "
+        f"cell's interval covers {noun} and LeNet seeds alike; {noun}s per level: "
         + ", ".join(f"{lv}: {h['gan_seeds']}" for lv, h in health.items())
         + ". ↑ / ↓: significantly better / worse than real only (see Findings).", "",
         f"- **{REAL_ONLY}**: the level's real images only, no augmentation.", *described, "",
@@ -241,9 +242,15 @@ def baseline(name: str, variant) -> str:
     return f"{name} ({'classical augmentation, ' if variant.augment else ''}{smoothing})"
 
 
-def describe(variant) -> str:
-    """One line on how a variant's LeNet-5s are trained."""
-    parts = [f"fakes from {FAKE_SOURCES[variant.fakes]}" if variant.fakes != "none" else "no fakes"]
+def generator_noun(arch: str) -> str:
+    """What the report calls the level's generator: a GAN, or for arch flow the flow (its fakes are the rows' "gan")."""
+    return "flow" if arch == "flow" else "GAN"
+
+
+def describe(variant, generator: str = "GAN") -> str:
+    """One line on how a variant's LeNet-5s are trained (``generator``: what the level's generator is called)."""
+    source = FAKE_SOURCES[variant.fakes].format(generator=generator)
+    parts = [f"fakes from {source}" if variant.fakes != "none" else "no fakes"]
     if variant.fakes != "none":
         parts.append("judge-filtered" if variant.filter else "unfiltered")
     if variant.augment:
