@@ -157,3 +157,15 @@ def test_the_zoo_page_quotes_the_flows_row_of_the_comparison():
               f"(p = {float(row['p_value']):.2f}, q = {float(row['q_value']):.2f})",
               f"against {statistics.mean(real.values()):.4f} ± {statistics.stdev(real.values()):.4f} real only"]
     assert [q for q in quoted if q not in text] == []
+
+
+def test_the_zoo_page_quotes_the_blurred_near_copy_shares():
+    """The near-copy shares after a blur in docs/gan_zoo.md are benchmarks/nearest.py's committed figures."""
+    text = " ".join((ROOT / "docs/gan_zoo.md").read_text().split())
+    for level in (100, 200):
+        figures = json.loads((ROOT / f"reports/nearest_{level}.json").read_text())
+        pixels, blurred = figures["near_copy_share"], figures["near_copy_share_blurred"]
+        assert list(blurred) == ["0.5", "1", "2"]
+        shares = {name: ", ".join(str(blurred[sigma][name]) for sigma in blurred) for name in pixels}
+        assert (f"{level}{' images it is' if level == 100 else ','} {pixels['flow']} in pixels and {shares['flow']} "
+                f"blurred (DCGAN {pixels['dcgan']}; {shares['dcgan']})") in text

@@ -208,6 +208,11 @@ class TrainGanParams:
         """AC-GAN: D predicts the class instead of seeing it."""
         return self.class_weight > 0
 
+    @property
+    def noun(self) -> str:
+        """What progress lines and the report call the generator: "flow" for arch flow, else "GAN"."""
+        return "flow" if self.arch == "flow" else "GAN"
+
 
 @dataclass(frozen=True)
 class CompareParams:

@@ -138,7 +138,7 @@ def run(params: Params, out: stage_files.Report) -> None:
         source: {lv: os.path.relpath(p, table_path.parent) for lv, p in paths[key].items()}
         for source, key in (("GAN", "grids"), ("PCA", "pca_grids"))
     }
-    noun = generator_noun(params.train_gan.arch)
+    noun = params.train_gan.noun  # its fakes are the rows' "gan"
     described = [f"- **{name}**: {describe(v, noun)}" for name, v in variants.items()]
     lines = [
         f"# Does {noun} data help a small-data LeNet-5?", "",
@@ -240,11 +240,6 @@ def baseline(name: str, variant) -> str:
         return f"{name} augmentation" if variant.augment else name
     smoothing = f"label smoothing of the real images by {variant.real_smoothing:g}"
     return f"{name} ({'classical augmentation, ' if variant.augment else ''}{smoothing})"
-
-
-def generator_noun(arch: str) -> str:
-    """What the report calls the level's generator: a GAN, or for arch flow the flow (its fakes are the rows' "gan")."""
-    return "flow" if arch == "flow" else "GAN"
 
 
 def describe(variant, generator: str = "GAN") -> str:

@@ -105,8 +105,7 @@ def runs(gan: TrainGanParams, level: int, numbers: list[int]) -> list[tuple[list
     each; one run of them all stacked, or one per GAN."""
     if stacked(gan, level):
         return [(numbers, stacked_gans, f"GAN@{level} {len(numbers)} seeds stacked", STACK_CHECKPOINT)]
-    kind = "flow" if gan.arch == "flow" else "GAN"
-    return [([number], one_trainer(gan), f"{kind}@{level} seed {number}", f"gan_seed{number}.pt") for number in numbers]
+    return [([number], one_trainer(gan), f"{gan.noun}@{level} seed {number}", f"gan_seed{number}.pt") for number in numbers]
 
 
 def without_step(row: dict) -> dict[str, float]:
