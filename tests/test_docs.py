@@ -159,13 +159,42 @@ def test_the_zoo_page_quotes_the_flows_row_of_the_comparison():
     assert [q for q in quoted if q not in text] == []
 
 
-def test_the_zoo_page_quotes_the_blurred_near_copy_shares():
-    """The near-copy shares after a blur in docs/gan_zoo.md are benchmarks/nearest.py's committed figures."""
+def test_the_zoo_page_quotes_the_filtered_near_copy_shares():
+    """docs/gan_zoo.md's near-copy shares after a median filter and a blur are benchmarks/nearest.py's committed
+    figures, and what it concludes from them holds: at 200 images the kept flow is over the limit once filtered."""
     text = " ".join((ROOT / "docs/gan_zoo.md").read_text().split())
-    for level in (100, 200):
-        figures = json.loads((ROOT / f"reports/nearest_{level}.json").read_text())
-        pixels, blurred = figures["near_copy_share"], figures["near_copy_share_blurred"]
-        assert list(blurred) == ["0.5", "1", "2"]
-        shares = {name: ", ".join(str(blurred[sigma][name]) for sigma in blurred) for name in pixels}
-        assert (f"{level}{' images it is' if level == 100 else ','} {pixels['flow']} in pixels and {shares['flow']} "
-                f"blurred (DCGAN {pixels['dcgan']}; {shares['dcgan']})") in text
+    limit = load_params(ROOT / "params.yaml").train_gan.max_copy_share
+    shares = {level: {kind: figures["near_copy_share"] for kind, figures in
+                      json.loads((ROOT / f"reports/nearest_{level}.json").read_text())["filters"].items()}
+              for level in (100, 200)}
+    flow, dcgan = ({lv: (s["pixels"][name], s["median 3"][name]) for lv, s in shares.items()} for name in ("flow", "dcgan"))
+    assert (f"the flow's share goes from {flow[100][0]} to {flow[100][1]} at 100 images and from {flow[200][0]} to "
+            f"{flow[200][1]} at 200 (DCGAN {dcgan[100][0]} to {dcgan[100][1]} and {dcgan[200][0]} to {dcgan[200][1]})") in text
+    assert flow[200][0] <= limit < flow[200][1] and f"over the criterion's limit ({limit})" in text
+    assert shares[100]["blur 2"]["flow"] == shares[200]["blur 2"]["flow"] == 0.0
+    assert "at 2 pixels the flow's share is 0.0 at both levels" in text
+
+
+def test_the_zoo_page_quotes_the_three_flows_at_100():
+    """The three flows' means and spreads at 100 images are reports/flow_seeds/'s, the first flow is the grid's, and
+    every flow beats every DCGAN where the page says so."""
+    folder = ROOT / "reports/flow_seeds/levels/100"
+    flows, gans = (json.loads((root / "quality.json").read_text()) for root in (folder, ROOT / "reports/levels/100"))
+    assert flows["gan_seeds"] == gans["gan_seeds"] == 3
+    committed = json.loads((ROOT / "reports/flow/levels/100/quality.json").read_text())["per_gan_seed"][0]
+    assert flows["per_gan_seed"][0] == committed
+    text = " ".join((ROOT / "docs/gan_zoo.md").read_text().split())
+    for name, key, digits in (("FID", "fid", 1), ("reference TARR", "tarr_reference", 3),
+                              ("GAN-train", "gan_train_accuracy", 3), ("recall", "recall", 2)):
+        flow, gan = (f"{q[key]:.{digits}f} ± {q[key + '_spread']:.{digits}f}" for q in (flows, gans))
+        assert f"{name} {flow} against {gan}" in text, (name, flow, gan)
+    per = {key: ([s[key] for s in flows["per_gan_seed"]], [s[key] for s in gans["per_gan_seed"]])
+           for key in ("fid", "gan_train_accuracy")}
+    assert max(per["fid"][0]) < min(per["fid"][1]) and min(per["gan_train_accuracy"][0]) > max(per["gan_train_accuracy"][1])
+    health = json.loads((folder / "gan_health.json").read_text())
+    assert [s["chosen"]["step"] for s in health["per_seed"]] == [500] * 3
+    assert [s["steps_trained"] for s in health["per_seed"]] == [2000] * 3
+    at_1000 = [float(next(line.split()[1] for line in (folder / f"curves/seed{k}/near_copies.tsv").read_text().splitlines()
+                          if line.split()[0] == "1000")) for k in range(3)]
+    assert "near-copy shares were " + ", ".join(map(str, at_1000[:2])) + f" and {at_1000[2]}" in text
+    assert min(at_1000) > load_params(ROOT / "reports/flow_seeds/params.yaml").train_gan.max_copy_share
