@@ -5,9 +5,8 @@ first point starts on is SIGKILLed mid-point: the point starts again on the othe
 Every point must be in `dvc exp show` on the head, its metrics those of a plain `dvc exp run` of the
 same params (one thread, as the points have) byte for byte, and the point that differs only in ratio
 must not retrain what it shares. The same sweep on the local default (no address: Ray on this
-machine, the same remotes) then finds those 2 points done, runs two new ratios side by side and 4
-points on a broken npz that fail with their one line, and is reported; Ctrl-C cancels a fifth ratio's
-point and keeps the 4.
+machine, the same remotes) then finds those 2 points done, runs 2 more on a broken npz that fail
+with their one line, and is reported; Ctrl-C cancels a third ratio's point and keeps the 2.
 Ray's processes are stopped by pid (never `ray stop`, which stops every Ray on the machine).
 """
 import contextlib
@@ -179,25 +178,18 @@ def test_a_sweep_on_a_cluster_survives_a_worker_node_killed(project, data, clust
 
 
 def test_the_local_default_finds_the_points_done_and_reports_a_failed_one(project, data):
-    """The cluster's sweep with two more ratios and a broken npz: its 2 points are found in the remotes (their names
-    are the commit's, the base's and the overrides' digest); the new ratios' points run on its data side by side
-    (two CPUs), each pushing to the same remotes, and rerun only what their ratio reads; the broken npz's 4 fail
-    with their one line; it is reported."""
-    sweep = write_sweep(project, NAME, data, ratios=(0.5, 1.0, 0.25, 0.75), datasets=("a.npz", "broken.npz"))
+    """The cluster's sweep with a broken npz added: its 2 points are found in the remotes (their names are the
+    commit's, the base's and the overrides' digest), the 2 new ones fail with their one line, and it is reported."""
+    sweep = write_sweep(project, NAME, data, datasets=("a.npz", "broken.npz"))
     done = run.sh("ganaug", "sweep", str(sweep), "--cpus", "2", cwd=project, ok=False)
     broken = [p["name"] for p in points(project, NAME) if "broken" in p["axes"]["dataset.path"]]
-    assert done.returncode == 1 and len(broken) == 4, done.stdout + done.stderr
-    assert "2 of 8 points done before" in done.stdout
-    assert done.stderr.strip().splitlines()[-1].startswith(f"Error: 4 point(s) failed: {', '.join(broken)} ")
+    assert done.returncode == 1 and len(broken) == 2, done.stdout + done.stderr
+    assert "2 of 4 points done before" in done.stdout
+    assert done.stderr.strip().splitlines()[-1].startswith(f"Error: 2 point(s) failed: {', '.join(broken)} ")
     failed = [line for line in done.stdout.splitlines() if "FAIL" in line]  # each with its one error line
-    assert len(failed) == 4 and all("broken.npz" in line for line in failed), done.stdout
-    kept = {p["axes"]["ratio"]: p for p in points(project, NAME) if "broken" not in p["axes"]["dataset.path"]}
-    assert sorted(kept) == [0.25, 0.5, 0.75, 1.0] and all(p["result"]["ok"] for p in kept.values())
-    assert [kept[r]["result"].get("skipped", False) for r in (0.5, 1.0, 0.25, 0.75)] == [True, True, False, False]
-    shown = sh("dvc", "exp", "show", "--no-pager", "--csv", cwd=project)
-    for ratio in (0.25, 0.75):
-        assert set(kept[ratio]["result"]["stages_run"]) <= {"validate", "experiment"}, kept[ratio]["result"]
-        assert kept[ratio]["name"] in shown
+    assert len(failed) == 2 and all("broken.npz" in line for line in failed), done.stdout
+    kept = [p for p in points(project, NAME) if "broken" not in p["axes"]["dataset.path"]]
+    assert len(kept) == 2 and all(p["result"]["ok"] and p["result"]["skipped"] for p in kept)
     report = run.sh("ganaug", "sweep", "report", str(sweep), cwd=project, ok=False)
     assert report.returncode == 0, report.stderr
     rows = (project / f"reports/sweeps/{NAME}/report.csv").read_text().splitlines()
@@ -205,9 +197,9 @@ def test_the_local_default_finds_the_points_done_and_reports_a_failed_one(projec
 
 
 def test_ctrl_c_cancels_what_is_left_and_keeps_what_finished(project, data):
-    """The sweep again on the local default with a fifth ratio: its 4 points are done before; Ctrl-C once the
-    new one runs its stages. The command exits 130 and the 4 stay."""
-    sweep = write_sweep(project, NAME, data, ratios=(0.5, 1.0, 0.25, 0.75, 0.1))
+    """The sweep again on the local default with a third ratio: its 2 points are done before; Ctrl-C once the
+    new one runs its stages. The command exits 130 and the 2 stay."""
+    sweep = write_sweep(project, NAME, data, ratios=(0.5, 1.0, 0.25))
     driver = watched([str(run.BIN / "ganaug"), "sweep", str(sweep), "--cpus", "2"], project)
     clones = Path(tempfile.gettempdir()) / "ganaug-sweeps" / NAME
     lines = []
@@ -222,11 +214,11 @@ def test_ctrl_c_cancels_what_is_left_and_keeps_what_finished(project, data):
             driver.send_signal(signal.SIGINT)
             break
     assert driver.wait(timeout=120) == 130, "".join(lines) + driver.stderr.read()
-    assert "4 of 5 points done before" in lines[0]
+    assert "2 of 3 points done before" in lines[0]
     assert "points cancelled; the finished ones are kept" in driver.stderr.read()
     # Not asserted: that nothing the cancelled point started runs on. Its `dvc exp run` was seen running
     # seconds after the exit (docs/scaling.md); `ps` shows it by its clone's folder.
     kept = {p["name"] for p in points(project, NAME) if p["result"]["ok"]}
-    assert len(kept) == 4 and started not in kept
+    assert len(kept) == 2 and started not in kept
     shown = sh("dvc", "exp", "show", "--no-pager", "--csv", cwd=project)
     assert all(name in shown for name in kept)
