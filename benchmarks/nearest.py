@@ -115,11 +115,12 @@ def main() -> None:
         labels = torch.arange(1000) % generator.n_classes
         fakes = sample(generator, labels, torch.Generator().manual_seed(project.params.seed)).float()
         for kind, apply in chosen.items():
-            ratios = nearest(apply(fakes), real_filtered[kind])[0] / thresholds[kind]
+            distance, index = nearest(apply(fakes), real_filtered[kind])
+            ratios = distance / thresholds[kind]
             figures[kind]["near_copy_share"][name] = round((ratios < 1).float().mean().item(), 4)
             figures[kind]["median_distance_ratio"][name] = round(ratios.median().item(), 3)
-        distance, index = nearest(fakes, real)
-        draw(axes[2 * row:2 * row + 2], name, fakes, real[index], distance / thresholds["pixels"])
+            if kind == "pixels":  # the figure: fakes as sampled over their nearest image in pixels
+                draw(axes[2 * row:2 * row + 2], name, fakes, real[index], ratios)
     shares = figures["pixels"]["near_copy_share"]
     figure.suptitle(f"Fakes over their nearest of the {level} training images (pixels); the number: distance over "
                     f"the near-copy threshold (under 1 = a near-copy). Near-copy share of 1000 fakes: "

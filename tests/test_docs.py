@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ganaug.params.project import load_params
+from ganaug.pipeline.live import read_curves
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -194,7 +195,7 @@ def test_the_zoo_page_quotes_the_three_flows_at_100():
     health = json.loads((folder / "gan_health.json").read_text())
     assert [s["chosen"]["step"] for s in health["per_seed"]] == [500] * 3
     assert [s["steps_trained"] for s in health["per_seed"]] == [2000] * 3
-    at_1000 = [float(next(line.split()[1] for line in (folder / f"curves/seed{k}/near_copies.tsv").read_text().splitlines()
-                          if line.split()[0] == "1000")) for k in range(3)]
+    curves = read_curves(folder / "gan_curves", "the flow seeds' run")
+    at_1000 = [dict(curves[f"seed{k}"]["near_copies"])[1000] for k in range(3)]
     assert "near-copy shares were " + ", ".join(map(str, at_1000[:2])) + f" and {at_1000[2]}" in text
     assert min(at_1000) > load_params(ROOT / "reports/flow_seeds/params.yaml").train_gan.max_copy_share
