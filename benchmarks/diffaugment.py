@@ -1,8 +1,8 @@
-"""DiffAugment on and off at small levels, over GAN seeds: the measurement behind train_gan's default.
+"""DiffAugment on and off at small levels, over GAN seeds: the measurement behind train_generator's default.
 
     python benchmarks/diffaugment.py --levels 500 --gan_seeds 0 1 --json reports/diffaugment.json
 
-Per level and GAN seed, trains the pipeline's GAN (train_gan params, with its snapshot selection
+Per level and GAN seed, trains the pipeline's GAN (train_generator params, with its snapshot selection
 by the level's judge) with DiffAugment as configured and with it off, and prints the kept
 snapshot's step, its FID in the judge's features and near-copy share (the selection's own
 numbers, from the level's images); then, measured on the test set: the TARR of 2000 fresh fakes by
@@ -24,9 +24,9 @@ from ganaug.data.tensors import Labelled, load_full_train, load_level, load_test
 from ganaug.metrics.quality import tarr
 from ganaug.training.batched import train_lenet_on
 from ganaug.training.classifier import accuracy, lenet_steps, predict_proba
-from ganaug.generators.gan import train_gan
+from ganaug.generators.gan import train_generator
 from ganaug.generators.gan_models import sample
-from ganaug.generators.gan_snapshots import Criterion
+from ganaug.generators.snapshots import Criterion
 
 
 def options(parser: argparse.ArgumentParser) -> None:
@@ -54,13 +54,13 @@ def main() -> None:
 
         judge = lenet(real, params.seed)
         real_only = {seed: accuracy(lenet(real, seed), *test) for seed in args.gan_seeds}
-        criterion = Criterion(judge, real.images, real.labels, params.train_gan.snapshot_samples,
-                              params.train_gan.copy_quantile, params.seed)
-        for ops in (params.train_gan.diffaugment, ()):
-            gan = dataclasses.replace(params.train_gan, diffaugment=tuple(ops))
+        criterion = Criterion(judge, real.images, real.labels, params.train_generator.snapshot_samples,
+                              params.train_generator.copy_quantile, params.seed)
+        for ops in (params.train_generator.diffaugment, ()):
+            gan = dataclasses.replace(params.train_generator, diffaugment=tuple(ops))
             for seed in args.gan_seeds:
                 started = time.perf_counter()
-                generator, _, selection = train_gan(real.images, real.labels, gan, params.seed + seed,
+                generator, _, selection = train_generator(real.images, real.labels, gan, params.seed + seed,
                                                     desc=f"{level} {'+'.join(ops) or 'off'} {seed}", criterion=criterion,
                                                     precision=precision)
                 fakes = sample(generator, labels, torch.Generator().manual_seed(123))

@@ -4,7 +4,7 @@ its settings in compare.configs.flow (the U-Net's widths, the sampler and its st
     python benchmarks/flow.py --level 1000 --steps 1500 --json reports/benchmark_flow.json
     python benchmarks/flow.py --markdown reports/benchmark_flow.json
 
-Per U-Net size (--widths, three channel counts each), trains the flow (train_gan params with
+Per U-Net size (--widths, three channel counts each), trains the flow (train_generator params with
 compare.configs.flow's keys) on the level's real images with the pipeline's snapshot selection by the
 level's own judge, for --steps steps, and prints each snapshot's FID in the judge's features, TARR and
 near-copy share with the seconds trained so far; then, for its kept snapshot, the seconds to sample 1000
@@ -27,7 +27,7 @@ from ganaug.data.tensors import Labelled, load_level, load_test_set
 from ganaug.generators.flow import one_flow
 from ganaug.generators.gan import train
 from ganaug.generators.gan_models import sample
-from ganaug.generators.gan_snapshots import Criterion
+from ganaug.generators.snapshots import Criterion
 from ganaug.models import LeNet5
 from ganaug.pipeline.io import load_model
 from ganaug.training.batched import train_lenet_on
@@ -60,7 +60,7 @@ def main() -> None:
     test = load_test_set(project.data, device)
     judge = load_model(LeNet5, project.level_file(args.level, "judge.pt"), made_by=f"dvc repro judge@{args.level}")
     # Snapshots every 500 steps, none skipped by patience: each size's whole curve over the same steps.
-    flow = dataclasses.replace(params.train_gan, **{**params.compare.configs["flow"], "steps": args.steps,
+    flow = dataclasses.replace(params.train_generator, **{**params.compare.configs["flow"], "steps": args.steps,
                                                     "patience": None, "snapshot_every": 500})
     criterion = Criterion(judge, real.images, real.labels, flow.snapshot_samples, flow.copy_quantile, params.seed)
     model_shape = load_description(project.data).model_shape

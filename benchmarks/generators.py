@@ -4,10 +4,10 @@
     python benchmarks/generators.py --markdown reports/generators.json
 
 ``--runs``: name=folder, each a run's ``reports/`` (the committed MNIST run; ``make flow``'s
-reports/flow/, the same pipeline with train_gan.arch flow). For every level the runs share, from
+reports/flow/, the same pipeline with train_generator.arch flow). For every level the runs share, from
 ``evaluate`` (``levels/L/quality.json``: FID in the reference LeNet's features, TARR by the level's judge
 and by the reference LeNet, GAN-train against the same LeNet on as many real images, precision and
-recall), ``train_gan`` (``gan_health.json``: the generators' training seconds and the kept snapshots'
+recall), ``train_generator`` (``generator_health.json``: the generators' training seconds and the kept snapshots'
 near-copy share), ``generate`` (the filter's acceptance) and ``report`` (``accuracy_stats.csv``: the
 headline cell, gan_filtered at ratio 0.5, against real only; and the cell with fakes that gains most
 over the same training without fakes, with its Benjamini-Hochberg q over that run's cells with fakes).
@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 
 from common import print_markdown, record, rows_arguments, save_rows
+from ganaug.pipeline.stage_files import recorded
 
 HEADLINE = ("gan_filtered", 0.5)
 QUALITY = ("gan_seeds", "fid", "tarr_judge", "tarr_reference", "gan_train_accuracy", "real_train_accuracy",
@@ -46,7 +47,7 @@ def worth(cell: dict) -> str:
 def level_row(run: str, folder: Path, level: int, stats: list[dict]) -> dict:
     level_reports = folder / "levels" / str(level)
     quality = json.loads((level_reports / "quality.json").read_text())
-    health = json.loads((level_reports / "gan_health.json").read_text())
+    health = json.loads(recorded(level_reports, "generator_health.json").read_text())  # reports/flow: gan_health.json
     generated = json.loads((level_reports / "generate.json").read_text())
     cells = fakes_cells(stats, level)
     headline = next(r for r in cells if (r["variant"], float(r["ratio"])) == HEADLINE)

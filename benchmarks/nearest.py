@@ -5,13 +5,13 @@
         --generators dcgan=data/levels/100/generators.pt flow=build/flow/data/levels/100/generators.pt \
         --blur 0.5 1 2 --median 3 --json reports/nearest_100.json
 
-For each generators file (a level's GANs from `dvc repro train_gan@LEVEL`, a configuration's from
+For each generators file (a level's GANs from `dvc repro train_generator@LEVEL`, a configuration's from
 `dvc repro compare/dvc.yaml`, `make flow`'s under build/flow/), samples two fakes per class from its
 first generator and finds, in pixels, the nearest of the level's real training images (--level, else
 compare.level; a level's subset is the same in every project with the same seed): the distance the
-near-copy share of the snapshot criterion uses (generators/gan_snapshots.py).
+near-copy share of the snapshot criterion uses (generators/snapshots.py).
 Each fake is drawn above its nearest image with the distance over the near-copy threshold (the
-train_gan.copy_quantile quantile of the training images' distances to each other): under 1 is a
+train_generator.copy_quantile quantile of the training images' distances to each other): under 1 is a
 near-copy. Prints each configuration's share of near-copies among 1000 fresh fakes and the median of their
 distances over the threshold; then the same after a filter of fakes and real images alike (the threshold
 from the filtered real images): --blur, a Gaussian of SIGMA pixels; --median, a K x K median filter, which
@@ -35,7 +35,7 @@ from common import load_project  # noqa: E402
 
 from ganaug.data.tensors import load_level  # noqa: E402
 from ganaug.generators.gan_models import build_generators, sample  # noqa: E402
-from ganaug.generators.gan_snapshots import copy_distance  # noqa: E402
+from ganaug.generators.snapshots import copy_distance  # noqa: E402
 from ganaug.pipeline.io import atomic_path, load_model  # noqa: E402
 
 
@@ -100,7 +100,7 @@ def main() -> None:
     args = parser.parse_args()
     chosen = filters(args)
     project = load_project()
-    level, quantile = args.level or project.params.compare.level, project.params.train_gan.copy_quantile
+    level, quantile = args.level or project.params.compare.level, project.params.train_generator.copy_quantile
     real = load_level(project.data, project.subsets(level), level, torch.device("cpu")).images.float()
     order = torch.randperm(len(real), generator=torch.Generator().manual_seed(project.params.seed))
     real_filtered = {kind: apply(real) for kind, apply in chosen.items()}

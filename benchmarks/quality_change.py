@@ -3,8 +3,8 @@
     python benchmarks/quality_change.py --before 1cc7b42 --json reports/quality_change.json
     python benchmarks/quality_change.py --markdown reports/quality_change.json
 
-For each level of params.yaml, from ``evaluate`` (``reports/levels/L/quality.json``) and ``train_gan``
-(``gan_health.json``): FID in the reference LeNet's features, the judge's TARR and GAN-train accuracy,
+For each level of params.yaml, from ``evaluate`` (``reports/levels/L/quality.json``) and ``train_generator``
+(``generator_health.json``): FID in the reference LeNet's features, the judge's TARR and GAN-train accuracy,
 each the mean over the level's GAN seeds with their standard deviation, at ``--before`` (read with
 ``git show``) and now; and the GANs' generator steps, trained and kept. A change of a mean is
 ``within`` the seed spread when it is at most the larger of the two standard deviations (levels
@@ -18,6 +18,7 @@ import subprocess
 from pathlib import Path
 
 from common import load_project, print_markdown, record, rows_arguments, save_rows
+from ganaug.pipeline.stage_files import recorded
 
 METRICS = (("fid", "FID", 2), ("tarr_judge", "TARR", 3), ("gan_train_accuracy", "GAN-train", 4))
 
@@ -34,6 +35,14 @@ def read(path: Path, revision: str | None) -> dict:
     return json.loads(shown.stdout)
 
 
+def at(revision: str | None):
+    """Whether a path exists at ``revision`` (None: in the working tree)."""
+    if revision is None:
+        return Path.exists
+    return lambda path: subprocess.run(["git", "cat-file", "-e", f"{revision}:{path.as_posix()}"],
+                                       capture_output=True).returncode == 0
+
+
 def steps(health: dict) -> dict[str, int]:
     """The level's GANs' generator steps: trained, and of the kept snapshots (sums over the GANs)."""
     return {"steps_trained": sum(s["steps_trained"] for s in health["per_seed"]),
@@ -43,7 +52,7 @@ def steps(health: dict) -> dict[str, int]:
 def level_row(folder: Path, level: int, revision: str) -> dict:
     row: dict = {"level": level}
     for when, rev in (("before", revision), ("now", None)):
-        quality, health = read(folder / "quality.json", rev), read(folder / "gan_health.json", rev)
+        quality, health = read(folder / "quality.json", rev), read(recorded(folder, "generator_health.json", at(rev)), rev)
         row[f"{when}_gans"] = quality["gan_seeds"]
         for key, _, _ in METRICS:
             row[f"{when}_{key}"], row[f"{when}_{key}_spread"] = quality[key], quality[f"{key}_spread"]

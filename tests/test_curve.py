@@ -13,7 +13,7 @@ from ganaug.stages import curve
 
 def curve_params():
     return parse_params({"prepare": {"levels": [100]}, "scarcity": 100, "grid": {"seeds": {100: 2}, "leaky_level": 100},
-                         "train_gan": {"seeds": {100: 1}},
+                         "train_generator": {"seeds": {100: 1}},
                          "compare": {"level": 100}, "curve": {"levels": [200, 100], "seeds": 3},
                          "classifier": {"batch_size": 16, "min_steps": 20, "max_steps": 20}})
 

@@ -46,7 +46,7 @@ def test_gradients_flow_to_every_pixel_d_sees_and_to_none_it_does_not():
 
 
 def test_d_sees_real_and_fake_images_through_the_transform_in_both_steps():
-    params = parse_params({"train_gan": {"g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8}}).train_gan
+    params = parse_params({"train_generator": {"g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8}}).train_generator
     seen = []
 
     def spy(images, rng):
@@ -66,27 +66,27 @@ def test_d_sees_real_and_fake_images_through_the_transform_in_both_steps():
 
 
 def test_the_sizes_for_28_pixel_digits_and_the_background_of_each_output_range():
-    params = parse_params({"train_gan": {"diffaugment": ["translation", "cutout"]}}).train_gan
+    params = parse_params({"train_generator": {"diffaugment": ["translation", "cutout"]}}).train_generator
     goal = objective(params)
     assert goal.augment.ops == ("translation", "cutout") and goal.augment.background == -1.0
     assert round(goal.augment.translation * 28) == 4 and round(goal.augment.cutout * 28) == 7
     sigmoid = {"output": "sigmoid", "diffaugment": ["cutout"]}
-    assert objective(parse_params({"train_gan": sigmoid}).train_gan).augment.background == 0.0
-    assert objective(parse_params({}).train_gan).augment is None  # off by default
+    assert objective(parse_params({"train_generator": sigmoid}).train_generator).augment.background == 0.0
+    assert objective(parse_params({}).train_generator).augment is None  # off by default
 
 
 @pytest.mark.parametrize("keys, named", [
-    ({"diffaugment": ["translation", "color"]}, "train_gan.diffaugment"),
-    ({"diffaugment": ["cutout", "cutout"]}, "train_gan.diffaugment"),
-    ({"translation": 0.8}, "train_gan.translation"),
-    ({"cutout": 0.0}, "train_gan.cutout"),
-    ({"augment_probability": 0.0}, "train_gan.augment_probability"),
-    ({"seeds": {500: 0}}, "train_gan.seeds"),
-    ({"seeds": {500: 6}}, "train_gan.seeds"),
-    ({"patience": 0}, "train_gan.patience"),
-    ({"max_steps": 10, "min_steps": 20}, "train_gan.max_steps"),
+    ({"diffaugment": ["translation", "color"]}, "train_generator.diffaugment"),
+    ({"diffaugment": ["cutout", "cutout"]}, "train_generator.diffaugment"),
+    ({"translation": 0.8}, "train_generator.translation"),
+    ({"cutout": 0.0}, "train_generator.cutout"),
+    ({"augment_probability": 0.0}, "train_generator.augment_probability"),
+    ({"seeds": {500: 0}}, "train_generator.seeds"),
+    ({"seeds": {500: 6}}, "train_generator.seeds"),
+    ({"patience": 0}, "train_generator.patience"),
+    ({"max_steps": 10, "min_steps": 20}, "train_generator.max_steps"),
 ])
 def test_bad_settings_are_one_line_errors_naming_the_key(keys, named):
     with pytest.raises(ParamsError, match=named.replace(".", r"\.")) as error:
-        parse_params({"train_gan": keys})
+        parse_params({"train_generator": keys})
     assert "\n" not in str(error.value)

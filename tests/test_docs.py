@@ -7,9 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ganaug.params.project import load_params
 from ganaug.pipeline.live import read_curves
+from ganaug.pipeline.stage_files import recorded
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,7 +124,7 @@ def test_the_readme_states_the_committed_seeds():
     params = load_params(ROOT / "params.yaml")
     levels = params.prepare.levels
     assert {n: len(params.grid.seeds_for(n)) for n in levels} == {100: 5, 200: 5, 500: 5, 1000: 5, 10000: 3, 60000: 3}
-    assert {n: len(params.train_gan.seeds_for(n)) for n in levels} == {100: 3, 200: 3, 500: 3, 1000: 3, 10000: 1, 60000: 1}
+    assert {n: len(params.train_generator.seeds_for(n)) for n in levels} == {100: 3, 200: 3, 500: 3, 1000: 3, 10000: 1, 60000: 1}
     readme = (ROOT / "README.md").read_text()
     assert "(5 at 100 to\n1000 real images, 3 above; 3 GANs at 100 to 1000," in readme
     assert params.curve.seeds == 5 and "5 seeds per point" in readme
@@ -164,7 +166,7 @@ def test_the_zoo_page_quotes_the_filtered_near_copy_shares():
     """docs/gan_zoo.md's near-copy shares after a median filter and a blur are benchmarks/nearest.py's committed
     figures, and what it concludes from them holds: at 200 images the kept flow is over the limit once filtered."""
     text = " ".join((ROOT / "docs/gan_zoo.md").read_text().split())
-    limit = load_params(ROOT / "params.yaml").train_gan.max_copy_share
+    limit = load_params(ROOT / "params.yaml").train_generator.max_copy_share
     shares = {level: {kind: figures["near_copy_share"] for kind, figures in
                       json.loads((ROOT / f"reports/nearest_{level}.json").read_text())["filters"].items()}
               for level in (100, 200)}
@@ -192,10 +194,11 @@ def test_the_zoo_page_quotes_the_three_flows_at_100():
     per = {key: ([s[key] for s in flows["per_gan_seed"]], [s[key] for s in gans["per_gan_seed"]])
            for key in ("fid", "gan_train_accuracy")}
     assert max(per["fid"][0]) < min(per["fid"][1]) and min(per["gan_train_accuracy"][0]) > max(per["gan_train_accuracy"][1])
-    health = json.loads((folder / "gan_health.json").read_text())
+    health = json.loads(recorded(folder, "generator_health.json").read_text())  # a record made before the rename
     assert [s["chosen"]["step"] for s in health["per_seed"]] == [500] * 3
     assert [s["steps_trained"] for s in health["per_seed"]] == [2000] * 3
-    curves = read_curves(folder / "gan_curves", "the flow seeds' run")
+    curves = read_curves(recorded(folder, "generator_curves"), "the flow seeds' run")
     at_1000 = [dict(curves[f"seed{k}"]["near_copies"])[1000] for k in range(3)]
     assert "near-copy shares were " + ", ".join(map(str, at_1000[:2])) + f" and {at_1000[2]}" in text
-    assert min(at_1000) > load_params(ROOT / "reports/flow_seeds/params.yaml").train_gan.max_copy_share
+    recorded_params = yaml.safe_load((ROOT / "reports/flow_seeds/params.yaml").read_text())  # its section: train_gan
+    assert min(at_1000) > recorded_params["train_gan"]["max_copy_share"]

@@ -79,7 +79,7 @@ def test_tampered_checkpoint_does_not_run_code(tmp_path, capfd):
     path = tmp_path / "generator.pt"
     torch.save({"config": {}, "state_dict": Payload()}, path)
     with pytest.raises(ArtifactError, match="generator.pt: unreadable checkpoint"):
-        load_checkpoint(path, made_by="dvc repro train_gan@500")
+        load_checkpoint(path, made_by="dvc repro train_generator@500")
     assert "pwned" not in capfd.readouterr().out
 
 
@@ -166,7 +166,7 @@ def test_checkpoint_of_the_wrong_model_is_named(tmp_path):
     path = tmp_path / "generator.pt"
     save_checkpoint(path, LeNet5().state_dict(), {"n_classes": 10})  # a judge where a generator belongs
     with pytest.raises(ArtifactError, match="generator.pt: not a ConditionalGenerator checkpoint"):
-        io.load_model(ConditionalGenerator, path, made_by="dvc repro train_gan@500")
+        io.load_model(ConditionalGenerator, path, made_by="dvc repro train_generator@500")
     save_checkpoint(path, LeNet5(n_classes=3).state_dict(), {"n_classes": 10})  # weights of another shape
     with pytest.raises(ArtifactError, match="not a LeNet5 checkpoint"):
         io.load_model(LeNet5, path, made_by="dvc repro judge@500")

@@ -14,7 +14,7 @@ from ganaug.stages import fetch, prepare
 
 DIGITS = {"dataset": {"name": "digits", "size": 16}, "prepare": {"levels": [100, 500]}, "scarcity": 100,
           "curve": {"levels": [100, 500]}, "grid": {"seeds": {100: 2, 500: 2}, "leaky_level": 500},
-          "train_gan": {"seeds": {100: 1, 500: 1}}, "compare": {"level": 100}}
+          "train_generator": {"seeds": {100: 1, 500: 1}}, "compare": {"level": 100}}
 
 
 def test_every_registered_reader_can_be_found():
@@ -61,7 +61,7 @@ def test_a_users_npz_with_class_names_is_prepared(tmp_path):
              classes=np.array(["ant", "bee", "cow"]))
     params = parse_params({**DIGITS, "dataset": {"name": "npz", "path": str(source), "size": 16},
                            "prepare": {"levels": [30, 60]}, "scarcity": 30, "curve": {"levels": [30, 60]},
-                           "grid": {"seeds": {30: 2, 60: 2}, "leaky_level": 60}, "train_gan": {"seeds": {30: 1}},
+                           "grid": {"seeds": {30: 2, 60: 2}, "leaky_level": 60}, "train_generator": {"seeds": {30: 1}},
                            "compare": {"level": 30}})
     data = tmp_path / "dataset.npz"
     description = fetch.run(params, Fetch(data=data, description=tmp_path / "dataset.json"))

@@ -1,4 +1,4 @@
-"""The flow-matching generator (train_gan.arch: flow) on tiny synthetic digits: it learns, guidance sharpens
+"""The flow-matching generator (train_generator.arch: flow) on tiny synthetic digits: it learns, guidance sharpens
 its classes, a killed run resumes exactly, the sampler's steps buy accuracy at a measured cost, bad params
 are refused in one line, and its fakes go through the same sampling as a GAN's."""
 import dataclasses
@@ -22,13 +22,13 @@ from .conftest import killed_training, synthetic_digits
 SHAPE = ModelShape(10, 1, 28)
 FLOW = {"arch": "flow", "g_widths": [8, 16, 16], "batch_size": 32, "lr_generator": 2e-3, "beta1": 0.9,
         "log_every": 10, "checkpoint_every": 15, "sampler_steps": 4}
-TINY = parse_params({"train_gan": {**FLOW, "steps": 60}}).train_gan
+TINY = parse_params({"train_generator": {**FLOW, "steps": 60}}).train_generator
 
 # The tiny flow, with a moving average, killed right after the checkpoint of step 45.
 CHILD = """
 from ganaug.generators.flow import one_flow
 from tests.test_flow import FLOW, SHAPE
-params = parse_params({"train_gan": {**FLOW, "steps": 90, "ema": 0.99}}).train_gan
+params = parse_params({"train_generator": {**FLOW, "steps": 90, "ema": 0.99}}).train_generator
 gan.train(*data, params, [3], one_flow, shape=SHAPE, checkpoint=checkpoint)
 """
 
@@ -121,8 +121,8 @@ def test_a_run_killed_mid_way_resumes_and_ends_with_the_uninterrupted_weights(tm
     checkpoint = tmp_path / "ckpt.pt"
     assert killed_training(checkpoint, 45, CHILD) == -signal.SIGKILL
     assert torch.load(checkpoint, weights_only=True)["state_dict"]["step"] == 45
-    params = parse_params({"train_gan": {**FLOW, "steps": 90, "ema": 0.99}}).train_gan
-    with caplog.at_level(logging.INFO, logger="ganaug.generators.gan_state"):
+    params = parse_params({"train_generator": {**FLOW, "steps": 90, "ema": 0.99}}).train_generator
+    with caplog.at_level(logging.INFO, logger="ganaug.generators.state"):
         ((resumed, resumed_log, _),) = gan.train(*data, params, [3], one_flow, shape=SHAPE, checkpoint=checkpoint)
     assert "at step 45 of 90" in caplog.text  # resumed, not started over
     ((fresh, fresh_log, _),) = gan.train(*data, params, [3], one_flow, shape=SHAPE)
@@ -158,15 +158,15 @@ def test_the_loss_ignores_dropped_labels_and_sees_kept_ones():
 
 
 @pytest.mark.parametrize("override, message", [
-    ({"sampler": "rk4"}, "train_gan.sampler = 'rk4': allowed: one of euler, heun"),
-    ({"sampler_steps": 0}, "train_gan.sampler_steps = 0: allowed: an integer >= 1"),
-    ({"guidance": -1.0}, "train_gan.guidance = -1.0: allowed: a number >= 0 (0 = no guidance)"),
-    ({"g_widths": [8, 16]}, "train_gan.g_widths = [8, 16]: allowed: None or 3 integers >= 1 for arch flow"),
-    ({"label_drop": 0.0}, "train_gan.label_drop = 0.0: allowed: > 0 with guidance > 0 for arch flow"),
-    ({"output": "sigmoid"}, "train_gan.output = 'sigmoid': allowed: tanh for arch flow"),
-    ({"latent": "uniform"}, "train_gan.latent = 'uniform': allowed: gaussian for arch flow"),
+    ({"sampler": "rk4"}, "train_generator.sampler = 'rk4': allowed: one of euler, heun"),
+    ({"sampler_steps": 0}, "train_generator.sampler_steps = 0: allowed: an integer >= 1"),
+    ({"guidance": -1.0}, "train_generator.guidance = -1.0: allowed: a number >= 0 (0 = no guidance)"),
+    ({"g_widths": [8, 16]}, "train_generator.g_widths = [8, 16]: allowed: None or 3 integers >= 1 for arch flow"),
+    ({"label_drop": 0.0}, "train_generator.label_drop = 0.0: allowed: > 0 with guidance > 0 for arch flow"),
+    ({"output": "sigmoid"}, "train_generator.output = 'sigmoid': allowed: tanh for arch flow"),
+    ({"latent": "uniform"}, "train_generator.latent = 'uniform': allowed: gaussian for arch flow"),
 ])
 def test_bad_flow_params_are_one_line(override, message):
     with pytest.raises(UserError) as error:
-        parse_params({"train_gan": {"arch": "flow", **override}})
+        parse_params({"train_generator": {"arch": "flow", **override}})
     assert str(error.value).startswith(message) and "\n" not in str(error.value)

@@ -11,21 +11,21 @@ from ganaug.generators import losses
 from ganaug.data.tensors import to_labelled
 from ganaug.params.project import LOSS_NAMES, parse_params
 from ganaug.generators import gan, gan_steps
-from ganaug.generators.gan import TrainingDiverged, train_gan
-from ganaug.generators.gan_health import warn_if_discriminator_wins
-from ganaug.generators.gan_state import fingerprint
+from ganaug.generators.gan import TrainingDiverged, train_generator
+from ganaug.generators.health import warn_if_discriminator_wins
+from ganaug.generators.state import fingerprint
 
 from .conftest import killed_training, synthetic_digits
 
-TINY = parse_params({"train_gan": {
+TINY = parse_params({"train_generator": {
     "steps": 60, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8, "log_every": 10, "checkpoint_every": 15,
-}}).train_gan
+}}).train_generator
 
 # The tiny GAN of this file (two D steps per G step), killed right after the checkpoint of step 45.
 CHILD = """
-params = parse_params({"train_gan": {"steps": 90, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8,
-                                     "dstep": 2, "log_every": 10, "checkpoint_every": 15}}).train_gan
-gan.train_gan(*data, params, seed=3, checkpoint=checkpoint)
+params = parse_params({"train_generator": {"steps": 90, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8,
+                                     "dstep": 2, "log_every": 10, "checkpoint_every": 15}}).train_generator
+gan.train_generator(*data, params, seed=3, checkpoint=checkpoint)
 """
 
 
@@ -42,27 +42,27 @@ def test_a_run_killed_mid_way_resumes_and_ends_with_the_uninterrupted_weights(tm
     # Resume in this process and compare with an uninterrupted run: identical weights and log,
     # bit for bit, on CPU.
     params = dataclasses.replace(TINY, steps=90, dstep=2)
-    with caplog.at_level(logging.INFO, logger="ganaug.generators.gan_state"):
-        resumed, resumed_log, _ = train_gan(*data, params, seed=3, checkpoint=checkpoint)
+    with caplog.at_level(logging.INFO, logger="ganaug.generators.state"):
+        resumed, resumed_log, _ = train_generator(*data, params, seed=3, checkpoint=checkpoint)
     assert "at step 45 of 90" in caplog.text
-    fresh, fresh_log, _ = train_gan(*data, params, seed=3)
+    fresh, fresh_log, _ = train_generator(*data, params, seed=3)
     assert resumed_log == fresh_log
     for name, weight in fresh.state_dict().items():
         assert torch.equal(resumed.state_dict()[name], weight), name
 
 
 def test_a_finished_checkpoint_is_used_and_a_foreign_or_corrupt_one_is_not(tmp_path, data, one_thread, caplog):
-    first, first_log, _ = train_gan(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
-    with caplog.at_level(logging.INFO, logger="ganaug.generators.gan_state"):
+    first, first_log, _ = train_generator(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
+    with caplog.at_level(logging.INFO, logger="ganaug.generators.state"):
         # Killed after training, before the outputs were written: nothing left to train.
-        again, again_log, _ = train_gan(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
+        again, again_log, _ = train_generator(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
         assert "at step 60 of 60" in caplog.text
-        train_gan(*data, dataclasses.replace(TINY, steps=90), seed=3, checkpoint=tmp_path / "ckpt.pt")
+        train_generator(*data, dataclasses.replace(TINY, steps=90), seed=3, checkpoint=tmp_path / "ckpt.pt")
         assert "from another run" in caplog.text
     assert again_log == first_log and all(torch.equal(first.state_dict()[k], w) for k, w in again.state_dict().items())
     (tmp_path / "ckpt.pt").write_bytes(b"not a checkpoint")
-    with caplog.at_level(logging.WARNING, logger="ganaug.generators.gan_state"):
-        train_gan(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
+    with caplog.at_level(logging.WARNING, logger="ganaug.generators.state"):
+        train_generator(*data, TINY, seed=3, checkpoint=tmp_path / "ckpt.pt")
     assert "starting over" in caplog.text and "unreadable checkpoint" in caplog.text
 
 
@@ -88,7 +88,7 @@ def test_a_non_finite_loss_stops_training_naming_the_step_and_the_last_finite_lo
 
     monkeypatch.setitem(losses.LOSSES, "nonsaturating", losses.GanLoss(losses.bce_d_loss, breaks_at_step_23))
     with pytest.raises(TrainingDiverged, match=r"not finite at step 23; last finite interval \(to step 20\): d_loss \d"):
-        train_gan(*data, TINY, seed=3)
+        train_generator(*data, TINY, seed=3)
 
 
 def test_a_diverged_state_is_never_checkpointed(tmp_path, data, monkeypatch):
@@ -98,14 +98,14 @@ def test_a_diverged_state_is_never_checkpointed(tmp_path, data, monkeypatch):
     monkeypatch.setitem(losses.LOSSES, "nonsaturating", losses.GanLoss(losses.bce_d_loss, always_nan))
     params = dataclasses.replace(TINY, log_every=50, checkpoint_every=5)
     with pytest.raises(TrainingDiverged, match="at step 1; no finite interval"):
-        train_gan(*data, params, seed=3, checkpoint=tmp_path / "ckpt.pt")
+        train_generator(*data, params, seed=3, checkpoint=tmp_path / "ckpt.pt")
     assert not (tmp_path / "ckpt.pt").exists()
 
 
 def test_every_loss_name_trains_and_the_losses_have_their_textbook_values(data, one_thread):
     for name in LOSS_NAMES:  # every name params accept (LOSS_NAMES is made from losses.LOSSES)
         penalty = 10.0 if name == "wasserstein" else 0.0  # a critic needs the gradient penalty
-        _, log, _ = train_gan(*data, dataclasses.replace(TINY, gp_weight=penalty, loss=name, steps=20, real_label=1.0),
+        _, log, _ = train_generator(*data, dataclasses.replace(TINY, gp_weight=penalty, loss=name, steps=20, real_label=1.0),
                               seed=0)
         assert all(math.isfinite(row["g_loss"]) for row in log), name
     logits = torch.tensor([2.0, -1.0])
@@ -122,30 +122,30 @@ def test_in_bf16_the_forward_passes_round_and_the_weights_and_losses_stay_float3
     monkeypatch.setattr(gan_steps, "heads", lambda output: seen.append(output.dtype) or heads(output))
     for loss, penalty in (("nonsaturating", 0.0), ("wasserstein", 10.0)):  # the penalty's gradient too
         params = dataclasses.replace(TINY, loss=loss, gp_weight=penalty, real_label=1.0, steps=20)
-        generator, log, _ = train_gan(*data, params, seed=0, precision=torch.bfloat16)
+        generator, log, _ = train_generator(*data, params, seed=0, precision=torch.bfloat16)
         assert all(math.isfinite(row["d_loss"]) and math.isfinite(row["g_loss"]) for row in log), loss
         assert {p.dtype for p in generator.state_dict().values() if p.is_floating_point()} == {torch.float32}
     assert set(seen) == {torch.bfloat16}  # D ran in bf16; heads() hands the losses float32 logits
-    float32 = train_gan(*data, dataclasses.replace(TINY, steps=20), seed=0)[1]
-    assert float32 != train_gan(*data, dataclasses.replace(TINY, steps=20), seed=0, precision=torch.bfloat16)[1]
+    float32 = train_generator(*data, dataclasses.replace(TINY, steps=20), seed=0)[1]
+    assert float32 != train_generator(*data, dataclasses.replace(TINY, steps=20), seed=0, precision=torch.bfloat16)[1]
 
 
 def test_in_bf16_each_step_sees_the_weights_the_step_before_left(data, one_thread, monkeypatch):
     """autocast keeps a weight's bf16 copy until its region closes: D's second step (dstep 2) and G's step
     must not run on copies made before D's update. Emptying that cache as each step starts then changes nothing."""
     params = dataclasses.replace(TINY, dstep=2, steps=10)
-    kept = train_gan(*data, params, seed=0, precision=torch.bfloat16)[0].state_dict()
+    kept = train_generator(*data, params, seed=0, precision=torch.bfloat16)[0].state_dict()
     for name in ("discriminator_step", "generator_step"):
         step = getattr(gan, name)
         monkeypatch.setattr(gan, name, lambda *args, step=step: (torch.clear_autocast_cache(), step(*args))[1])
-    emptied = train_gan(*data, params, seed=0, precision=torch.bfloat16)[0].state_dict()
+    emptied = train_generator(*data, params, seed=0, precision=torch.bfloat16)[0].state_dict()
     assert all(torch.equal(kept[name], emptied[name]) for name in kept)
 
 
 def test_a_discriminator_that_wins_outright_is_warned_about_once(caplog):
     params = dataclasses.replace(TINY, d_wins_floor=0.05, d_wins_intervals=3)
     log = []
-    with caplog.at_level(logging.WARNING, logger="ganaug.generators.gan_health"):
+    with caplog.at_level(logging.WARNING, logger="ganaug.generators.health"):
         for step, d_fake in enumerate([0.3, 0.01, 0.02, 0.01, 0.01, 0.01], start=1):
             log.append({"step": step * 10, "d_fake": d_fake})
             warn_if_discriminator_wins(log, params)

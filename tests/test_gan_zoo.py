@@ -14,8 +14,8 @@ from ganaug.data.tensors import to_labelled
 from ganaug.pipeline.io import load_model, save_checkpoint
 from ganaug.params.project import ParamsError, parse_params
 from ganaug.generators import gan
-from ganaug.generators.gan import train_gan
-from ganaug.generators.gan_health import class_diversity, discriminator_wins_at, health
+from ganaug.generators.gan import train_generator
+from ganaug.generators.health import class_diversity, discriminator_wins_at, health
 from ganaug.generators.gan_models import build_discriminator, build_generator, generator_config, sample
 from ganaug.generators.gan_steps import (
     discriminator_step, generator_step, objective, targets, update_average, warmed_decay,
@@ -41,7 +41,7 @@ ZOO = {
 
 
 def gan_params(**keys):
-    return parse_params({"train_gan": {**SMALL, **keys}}).train_gan
+    return parse_params({"train_generator": {**SMALL, **keys}}).train_generator
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def data():
 @pytest.mark.parametrize("name", ZOO)
 def test_every_arch_and_trick_trains_from_params_and_samples_digits_in_range(name, data, tmp_path):
     params = gan_params(**ZOO[name])
-    generator, log, _ = train_gan(*data, params, seed=1)
+    generator, log, _ = train_generator(*data, params, seed=1)
     assert [row["step"] for row in log] == [4, 8, 12]
     assert all(math.isfinite(v) for row in log for v in row.values())
     fakes = sample(generator, torch.arange(10), torch.Generator().manual_seed(0))
@@ -85,15 +85,15 @@ def test_a_combination_that_makes_no_sense_is_refused_before_training(keys, mess
         gan_params(**keys)
 
 
-def test_a_comparison_configuration_is_checked_as_train_gan_with_its_overrides():
+def test_a_comparison_configuration_is_checked_as_train_generator_with_its_overrides():
     params = parse_params({"compare": {"configs": {"w": WGAN, "plain": {}}}})
-    assert params.compare_gan("w").gp_weight == 10.0 and params.compare_gan("plain") == params.train_gan
-    # Checked when the comparison uses it: a train_gan change that is fine for the pipeline does not stop
+    assert params.compare_gan("w").gp_weight == 10.0 and params.compare_gan("plain") == params.train_generator
+    # Checked when the comparison uses it: a train_generator change that is fine for the pipeline does not stop
     # it because a configuration inherits it badly (noisy labels do not go with wgan-gp's loss).
-    noisy = parse_params({"train_gan": {"noisy_labels": True, "real_label": 1.0}, "compare": {"configs": {"w": WGAN}}})
+    noisy = parse_params({"train_generator": {"noisy_labels": True, "real_label": 1.0}, "compare": {"configs": {"w": WGAN}}})
     with pytest.raises(ParamsError, match=r"compare.configs.w.loss = 'wasserstein': allowed: one of nonsaturating"):
         noisy.compare_gan("w")
-    with pytest.raises(ParamsError, match=r"compare.configs.x = .*: allowed: train_gan keys only \(widths unknown\)"):
+    with pytest.raises(ParamsError, match=r"compare.configs.x = .*: allowed: train_generator keys only \(widths unknown\)"):
         parse_params({"compare": {"configs": {"x": {"widths": [1, 2]}}}})
     with pytest.raises(ParamsError, match=r"compare.configs = .*: allowed: names of letters"):
         parse_params({"compare": {"configs": {"a/b": {}}}})
@@ -147,8 +147,8 @@ def test_the_moving_average_follows_its_decay_and_is_what_is_sampled(data):
     update_average(average, current, decay=0.75)
     torch.testing.assert_close(average.weight, 0.75 * before + 0.25 * current.weight)
     assert warmed_decay(0.999, 1) == pytest.approx(2 / 11) and warmed_decay(0.999, 100_000) == 0.999
-    plain, _, _ = train_gan(*data, gan_params(**CONV), seed=1)
-    averaged, _, _ = train_gan(*data, gan_params(**CONV, ema=0.9), seed=1)
+    plain, _, _ = train_generator(*data, gan_params(**CONV), seed=1)
+    averaged, _, _ = train_generator(*data, gan_params(**CONV, ema=0.9), seed=1)
     assert not torch.equal(plain.state_dict()["upsample.0.weight"], averaged.state_dict()["upsample.0.weight"])
 
 
@@ -161,7 +161,7 @@ def test_a_sigmoid_generator_trains_on_data_in_0_1_and_samples_in_the_pipeline_r
         return step(generator, discriminator, optimizer, goal, real_images, labels, rng)
 
     monkeypatch.setattr(gan, "discriminator_step", spy)
-    generator, _, _ = train_gan(*data, gan_params(**CONV, output="sigmoid", steps=4), seed=1)
+    generator, _, _ = train_generator(*data, gan_params(**CONV, output="sigmoid", steps=4), seed=1)
     assert min(seen) >= 0  # the real images were moved to the sigmoid's range
     assert sample(generator, torch.arange(10), torch.Generator().manual_seed(0)).min() < 0  # and samples moved back
 
@@ -172,7 +172,7 @@ def test_a_sigmoid_generator_trains_on_data_in_0_1_and_samples_in_the_pipeline_r
 ], ids=["wgan-gp-ema-sn", "mlp-dropout-noisy"])
 def test_an_interrupted_run_of_every_trick_resumes_to_the_same_weights(keys, tmp_path, data, monkeypatch):
     params = gan_params(**keys)
-    fresh, fresh_log, _ = train_gan(*data, params, seed=2)
+    fresh, fresh_log, _ = train_generator(*data, params, seed=2)
     save = gan.save_state
 
     def save_then_crash(path, run, state):
@@ -182,9 +182,9 @@ def test_an_interrupted_run_of_every_trick_resumes_to_the_same_weights(keys, tmp
 
     monkeypatch.setattr(gan, "save_state", save_then_crash)
     with pytest.raises(KeyboardInterrupt):
-        train_gan(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt")
+        train_generator(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt")
     monkeypatch.setattr(gan, "save_state", save)
-    resumed, resumed_log, _ = train_gan(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt")
+    resumed, resumed_log, _ = train_generator(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt")
     assert resumed_log == fresh_log
     for name, weight in fresh.state_dict().items():
         assert torch.equal(resumed.state_dict()[name], weight), name
@@ -208,7 +208,7 @@ def test_a_collapsed_generator_is_reported_in_the_log_and_the_metrics(data, capl
     assert diversity == [0.0] * 10
     params = gan_params(d_wins_floor=0.1, d_wins_intervals=2)
     log = [{"step": 10 * i, "d_fake": d} for i, d in enumerate([0.3, 0.05, 0.2, 0.05, 0.01, 0.01], start=1)]
-    with caplog.at_level(logging.WARNING, logger="ganaug.generators.gan_health"):
+    with caplog.at_level(logging.WARNING, logger="ganaug.generators.health"):
         metrics = health(log, [1.0] * 8 + [0.3, 0.9], params, collapse_threshold=0.5)
     assert metrics["collapsed_classes"] == [8] and "collapses on class 8" in caplog.text
     assert metrics["discriminator_wins_at"] == 50 and metrics["final"] == log[-1]

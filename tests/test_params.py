@@ -30,15 +30,17 @@ def test_the_codes_defaults_are_params_yamls():
 
 
 def test_a_moved_key_says_where_it_went():
-    with pytest.raises(ParamsError, match=r"^train_gan.collapse_floor: moved to evaluate.collapse_threshold"):
-        parse_params({"train_gan": {"collapse_floor": 0.5}})
+    with pytest.raises(ParamsError, match=r"^train_generator.collapse_floor: moved to evaluate.collapse_threshold"):
+        parse_params({"train_generator": {"collapse_floor": 0.5}})
+    with pytest.raises(ParamsError, match=r"^train_gan: moved to train_generator \(one section for every generator"):
+        parse_params({"train_gan": {"arch": "flow"}})  # a params file from before the section's rename
 
 
 def test_a_per_level_count_is_that_of_the_smallest_key_at_or_above_the_level():
     assert [by_level({1000: 5, 60000: 3}, n) for n in (100, 1000, 1001, 60000, 60001)] == [5, 5, 3, 3, None]
     params = parse_params({"prepare": {"levels": [100, 2000, 60000]}, "scarcity": 100, "compare": {"level": 100}})
     assert [len(params.grid.seeds_for(n)) for n in (100, 2000, 60000)] == [5, 3, 3]  # 2000 needs no key of its own
-    assert [len(params.train_gan.seeds_for(n)) for n in (100, 2000, 60000)] == [3, 1, 1]
+    assert [len(params.train_generator.seeds_for(n)) for n in (100, 2000, 60000)] == [3, 1, 1]
 
 
 @pytest.mark.parametrize("has_bf16", [True, False])
@@ -107,13 +109,13 @@ def test_ints_accepted_where_floats_expected():
         ({"precision": "fp16"}, "precision"),
         ({"filter": {"threshold": 1.5}}, "filter.threshold"),
         ({"filter": {"threshold": -0.1}}, "filter.threshold"),
-        ({"train_gan": {"dstep": 0}}, "train_gan.dstep"),
-        ({"train_gan": {"real_label": 0}}, "train_gan.real_label"),
-        ({"train_gan": {"steps": "many"}}, "train_gan.steps"),
-        ({"train_gan": {"loss": "wasserstein"}}, "train_gan.gp_weight"),  # a critic needs the penalty
-        ({"train_gan": {"loss": "hinge"}}, "train_gan.loss"),  # with the default real_label 0.9
-        ({"train_gan": {"checkpoint_every": 0}}, "train_gan.checkpoint_every"),
-        ({"train_gan": {"d_wins_floor": 1.5}}, "train_gan.d_wins_floor"),
+        ({"train_generator": {"dstep": 0}}, "train_generator.dstep"),
+        ({"train_generator": {"real_label": 0}}, "train_generator.real_label"),
+        ({"train_generator": {"steps": "many"}}, "train_generator.steps"),
+        ({"train_generator": {"loss": "wasserstein"}}, "train_generator.gp_weight"),  # a critic needs the penalty
+        ({"train_generator": {"loss": "hinge"}}, "train_generator.loss"),  # with the default real_label 0.9
+        ({"train_generator": {"checkpoint_every": 0}}, "train_generator.checkpoint_every"),
+        ({"train_generator": {"d_wins_floor": 1.5}}, "train_generator.d_wins_floor"),
         ({"prepare": {"levels": [500, 70000]}}, "prepare.levels"),
         ({"prepare": {"levels": 500}}, "prepare.levels"),
         ({"prepare": {"levels": []}}, "prepare.levels"),
@@ -149,7 +151,7 @@ def test_bad_values_name_the_key(raw, key):
     assert message.startswith(key) and "allowed" in message and "\n" not in message
 
 
-@pytest.mark.parametrize("raw, key", [({"ratios": 1}, "ratios"), ({"train_gan": {"lr": 1}}, "train_gan.lr")])
+@pytest.mark.parametrize("raw, key", [({"ratios": 1}, "ratios"), ({"train_generator": {"lr": 1}}, "train_generator.lr")])
 def test_unknown_keys_are_refused(raw, key):
     with pytest.raises(ParamsError, match=f"^{key}: unknown key"):
         parse_params(raw)

@@ -37,7 +37,7 @@ def folder_params(train, test) -> dict:
     levels = [30, 90]  # 10 per class, and all 90 training images
     tiny = pipeline_params({"name": "folder", "path": str(train), "test_path": str(test), "size": 16})
     return {**tiny, "scarcity": 30, "prepare": {**tiny["prepare"], "levels": levels}, "curve": {"levels": levels, "seeds": 2},
-            "train_gan": {**tiny["train_gan"], "seeds": {30: 2, 90: 1}},
+            "train_generator": {**tiny["train_generator"], "seeds": {30: 2, 90: 1}},
             "grid": {**tiny["grid"], "seeds": {30: 2, 90: 2}, "leaky_level": 90},
             "compare": {**tiny["compare"], "level": 30},
             "evaluate": {**tiny["evaluate"], "samples": 30, "k": 3}}

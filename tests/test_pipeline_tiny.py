@@ -26,7 +26,7 @@ TINY_PARAMS = {
     "prepare": {"levels": [100, 200]},
     "curve": {"levels": [100, 200], "seeds": 2},
     "report": {"resamples": 200},
-    "train_gan": {"steps": 20, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8, "log_every": 5,
+    "train_generator": {"steps": 20, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8, "log_every": 5,
                   "seeds": {100: 2, 200: 1}, "snapshot_every": 10, "snapshot_samples": 50},
     "classifier": {"batch_size": 32, "min_steps": 30, "max_steps": 30},
     "generate": {"max_ratio": 1.0, "batch_size": 64},
@@ -73,7 +73,7 @@ def run_tiny_pipeline(work: Path) -> Path:
     data = tiny_npz(work / "tiny.npz")
     make_project(work, pipeline_params({"name": "npz", "path": str(data)}))
     ran = run_stages(work)
-    assert {"validate", "fetch", "prepare@100", "train_gan@200", "report", "gan@mlp", "gan@flow", "table"} <= set(ran)
+    assert {"validate", "fetch", "prepare@100", "train_generator@200", "report", "gan@mlp", "gan@flow", "table"} <= set(ran)
     return work
 
 
@@ -117,7 +117,7 @@ def test_tiny_pipeline_end_to_end(tiny):
 
     assert not list(at(work, "scratch", 100).iterdir())  # scratch, emptied once the outputs are written
     fakes = np.load(at(work, "levels_data", 100, "fakes.npz"))
-    assert set(np.unique(fakes["gan_seeds"])) == {0, 1}  # train_gan.seeds: 2 GANs at 100
+    assert set(np.unique(fakes["gan_seeds"])) == {0, 1}  # train_generator.seeds: 2 GANs at 100
     for seed in (0, 1):  # each GAN serves its own class-balanced fakes
         assert (np.bincount(fakes["labels"][fakes["gan_seeds"] == seed], minlength=10) >= 10).all()
     paired = [r for r in rows if r["variant"] == "gan" and r["level"] == "100"]
@@ -151,14 +151,14 @@ def test_tiny_pipeline_end_to_end(tiny):
     assert {(p["level"], p["gan_seed"], p["ratio"]) for p in points} == {("100", "0", "0.5"), ("100", "1", "0.5"),
         ("100", "0", "1.0"), ("100", "1", "1.0"), ("200", "0", "0.5"), ("200", "0", "1.0")}
     assert "## How good must the generator be?" in table
-    pngs = [at(work, key) for key in ("accuracy_plot", "exchange_plot", "quality_plot", "curve_figure", "gan_plot")]
+    pngs = [at(work, key) for key in ("accuracy_plot", "exchange_plot", "quality_plot", "curve_figure", "generator_plot")]
     for png in pngs + [level(100, "samples.png"), level(100, "pca_samples.png")]:
         assert png.read_bytes()[:4] == b"\x89PNG"
-    gan_health = json.loads(level(100, "gan_health.json").read_text())
-    assert gan_health["arch"] == "dcgan" and gan_health["gan_seeds"] == 2 and gan_health["train_seconds"] > 0
-    for seed_health in gan_health["per_seed"]:
+    generator_health = json.loads(level(100, "generator_health.json").read_text())
+    assert generator_health["arch"] == "dcgan" and generator_health["gan_seeds"] == 2 and generator_health["train_seconds"] > 0
+    for seed_health in generator_health["per_seed"]:
         assert len(seed_health["diversity"]) == 10 and seed_health["chosen"]["step"] in (10, 20)
-    curves = read_curves(level(100, "gan_curves"), "test")  # DVCLive: a curve per GAN seed and name
+    curves = read_curves(level(100, "generator_curves"), "test")  # DVCLive: a curve per GAN seed and name
     assert sorted(curves) == ["seed0", "seed1"] and [s for s, _ in curves["seed1"]["fid"]] == [10, 20]
     (judge_loss,) = read_curves(level(100, "judge_curves"), "test")[""].values()
     assert [s for s, _ in judge_loss] == [30]  # 30 steps: the last step only (a point every 50)
@@ -177,7 +177,7 @@ def test_tiny_pipeline_end_to_end(tiny):
     assert float(compared["dcgan"]["gain"]) == pytest.approx(gain, abs=1e-4)
     table = at(work, "compare_table").read_text()
     assert "[grid](compare/mlp/samples.png)" in table
-    gans, kept = re.search(r"\| dcgan \| dcgan \| `\(train_gan as is\)` \| (\d+) \| ([\d/ ]+) \|", table).groups()
+    gans, kept = re.search(r"\| dcgan \| dcgan \| `\(train_generator as is\)` \| (\d+) \| ([\d/ ]+) \|", table).groups()
     kept = [tuple(map(int, each.split("/"))) for each in kept.split()]  # each GAN: kept step / steps trained
     assert int(gans) == len(kept) == 2 and all(0 < step <= trained for step, trained in kept)
 
@@ -185,7 +185,7 @@ def test_tiny_pipeline_end_to_end(tiny):
 def untimed(work: Path, name: Path) -> object:
     """The report ``name`` of the project at ``work``, less the measured training times (no rerun repeats them)."""
     path = work / name
-    if name.name == "gan_health.json":  # the level's time, then each GAN's
+    if name.name == "generator_health.json":  # the level's time, then each GAN's
         health = json.loads(path.read_text())
         for timed in (health, *health["per_seed"]):
             assert timed.pop("train_seconds") > 0
@@ -201,7 +201,7 @@ def test_same_params_give_same_numbers(tiny, tmp_path):
     a, b = tiny, run_tiny_pipeline(tmp_path / "b")
     reports = sorted(p.relative_to(a) for p in (a / "reports").rglob("*") if p.is_file())
     assert len(reports) > 100 and Path(PATHS["compare_csv"]) in reports
-    assert Path(PATHS["table"]) in reports and Path(PATHS["levels_reports"], "200", "gan_health.json") in reports
+    assert Path(PATHS["table"]) in reports and Path(PATHS["levels_reports"], "200", "generator_health.json") in reports
     for name in reports:
         if name != Path(PATHS["compare_table"]):  # its time column: the CSV's, compared without it
             assert untimed(a, name) == untimed(b, name), name
@@ -225,7 +225,7 @@ def test_no_stage_reads_a_dataset_changed_since_fetch(tiny, tmp_path):
     change_a_pixel(prepared)
     readers = {f"{Path(stage.path).relative_to(work)}:{stage.name}": stage for stage in resolved_stages(work)
                if stage.name != "fetch" and any(Path(dep.fs_path) == prepared for dep in stage.deps)}
-    assert {f"dvc.yaml:{name}" for name in ("prepare@100", "judge@100", "train_gan@100", "pca@100", "retrain@200",
+    assert {f"dvc.yaml:{name}" for name in ("prepare@100", "judge@100", "train_generator@100", "pca@100", "retrain@200",
             "reference", "curve", "evaluate@100", "experiment")} | {"compare/dvc.yaml:gan@mlp"} <= set(readers)
     for name, stage in readers.items():
         with contextlib.chdir(stage.wdir):
@@ -236,20 +236,20 @@ def test_no_stage_reads_a_dataset_changed_since_fetch(tiny, tmp_path):
 
 
 def test_the_flow_generator_is_one_param_for_the_whole_pipeline(tmp_path):
-    """train_gan.arch: flow: every stage after train_gan reads its fakes as a GAN's, and the report draws its loss."""
+    """train_generator.arch: flow: every stage after train_generator reads its fakes as a GAN's, and the report draws its loss."""
     work = tmp_path / "project"
     work.mkdir()
     params = pipeline_params({"name": "npz", "path": str(tiny_npz(work / "tiny.npz"))})
-    params["train_gan"] = {**params["train_gan"], **TINY_FLOW}
+    params["train_generator"] = {**params["train_generator"], **TINY_FLOW}
     # One level, and the comparison of the flow alone: the tiny pipeline's own comparison has a flow beside its GANs.
     params["prepare"], params["curve"] = {**params["prepare"], "levels": [100]}, {**params["curve"], "levels": [100]}
     params["grid"] = {**params["grid"], "leaky_level": 100}
     params["compare"] = {**params["compare"], "configs": {"flow": {}}}
     run_stages(make_project(work, params))
-    health = json.loads(at(work, "levels_reports", 100, "gan_health.json").read_text())
+    health = json.loads(at(work, "levels_reports", 100, "generator_health.json").read_text())
     assert health["arch"] == "flow" and health["per_seed"][0]["discriminator_wins_at"] is None
     assert set(health["per_seed"][0]["final"]) == {"step", "loss"}
-    assert read_curves(at(work, "levels_reports", 100, "gan_curves"), "test")["seed0"].keys() >= {"loss", "fid", "near_copies"}
+    assert read_curves(at(work, "levels_reports", 100, "generator_curves"), "test")["seed0"].keys() >= {"loss", "fid", "near_copies"}
     assert json.loads(at(work, "levels_reports", 100, "generate.json").read_text())["generated"] > 0
     assert {r["variant"] for r in csv_rows(at(work, "table_csv"))} >= {"gan", "gan_filtered"}
     assert [row["arch"] for row in csv_rows(at(work, "compare_csv"))] == ["flow"]

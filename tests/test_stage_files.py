@@ -68,7 +68,7 @@ def test_dvc_yaml_declares_what_each_stage_reads_and_writes(stage):
 
 def test_every_command_of_the_pipelines_has_its_files_declared():
     commands = {split(s.cmd)[0] for s in STAGES}
-    assert commands <= set(stage_files.COMMANDS) and {"train_gan", "compare_gan", "report", "compare_table"} <= commands
+    assert commands <= set(stage_files.COMMANDS) and {"train_generator", "compare_gan", "report", "compare_table"} <= commands
 
 
 def test_a_dep_or_out_left_out_of_dvc_yaml_is_found():
@@ -78,3 +78,17 @@ def test_a_dep_or_out_left_out_of_dvc_yaml_is_found():
     assert problems(generate, [d for d in deps if d != judge], outs) == [f"reads {judge}, not a dep"]
     assert problems(generate, deps, outs[1:]) == [f"writes {outs[0]}, not an out"]
     assert problems(generate, deps, [*outs, judge]) == [f"declares {judge}, which it does not write"]
+
+
+def test_a_record_made_before_the_rename_is_read_by_its_old_names(tmp_path):
+    old, new, both = (tmp_path / name for name in ("old", "new", "both"))
+    for folder, names in ((old, ["gan_health.json"]), (new, ["generator_health.json"]),
+                          (both, ["gan_health.json", "generator_health.json"])):
+        folder.mkdir()
+        for name in names:
+            (folder / name).write_text("{}")
+    assert stage_files.recorded(old, "generator_health.json") == old / "gan_health.json"
+    assert stage_files.recorded(new, "generator_health.json") == new / "generator_health.json"
+    assert stage_files.recorded(both, "generator_health.json") == both / "generator_health.json"  # today's name first
+    assert stage_files.recorded(tmp_path, "generator_health.json") == tmp_path / "generator_health.json"  # neither: today's
+    assert stage_files.recorded(old, "quality.json") == old / "quality.json"  # not renamed

@@ -30,7 +30,7 @@ from tests.test_pipeline_tiny import pipeline_params, tiny_npz
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = {"prepare@100", "judge@100", "train_gan@100", "generate@100", "pca@100", "retrain@100", "reference",
+SHARED = {"prepare@100", "judge@100", "train_generator@100", "generate@100", "pca@100", "retrain@100", "reference",
           "curve", "evaluate@100", "report"}  # what two points that differ only in ratio have in common
 NAME = "tiny"  # one sweep: the cluster runs it, the local default finds its points done
 
@@ -45,7 +45,7 @@ def sweep_params(data: Path) -> dict:
     """The tiny profile at one level, with only the filtered GAN variant: a point is about 13 stage processes."""
     tiny = pipeline_params({"name": "npz", "path": str(data / "a.npz")})
     return {**tiny, "scarcity": 100, "prepare": {**tiny["prepare"], "levels": [100]}, "curve": {"levels": [100], "seeds": 2},
-            "train_gan": {**tiny["train_gan"], "seeds": {100: 1}}, "grid": {**tiny["grid"], "seeds": {100: 2}, "leaky_level": 100},
+            "train_generator": {**tiny["train_generator"], "seeds": {100: 1}}, "grid": {**tiny["grid"], "seeds": {100: 2}, "leaky_level": 100},
             "variants": {"gan_filtered": {"fakes": "gan", "ratios": [0.5, 1]},
                          "leaky": {"fakes": "leaky", "ratios": [0.5], "enabled": False}}}
 

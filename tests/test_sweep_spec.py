@@ -32,7 +32,7 @@ def test_the_committed_sweeps_expand_to_checked_points():
     points = expand(spec, BASE, "0" * 40)
     assert len(points) == 8 and len({p.name for p in points}) == 8
     mlp = next(p for p in points if p.axes == {"dataset.name": "digits", "gan": "mlp", "ratio": 1.0})
-    assert mlp.overrides == ("dataset.name=digits", "train_gan.arch=mlp", "ratio=1.0")
+    assert mlp.overrides == ("dataset.name=digits", "train_generator.arch=mlp", "ratio=1.0")
     again = expand(spec, BASE, "0" * 40)  # a rerun at the same commit finds the same names; another commit, others
     assert [p.name for p in again] == [p.name for p in points]
     assert not {p.name for p in expand(spec, BASE, "1" * 40)} & {p.name for p in points}

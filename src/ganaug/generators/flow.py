@@ -1,4 +1,4 @@
-"""The flow-matching generator of the zoo (``train_gan.arch: flow``): a class-conditional velocity field
+"""The flow-matching generator of the zoo (``train_generator.arch: flow``): a class-conditional velocity field
 trained with the conditional flow-matching loss and sampled by a few-step ODE solver.
 
 Why flow matching and not a diffusion loss such as EDM's: with the straight path from noise x0 to an
@@ -26,11 +26,11 @@ from torch.nn import functional as F
 
 from ganaug.data.description import ModelShape
 from ganaug.models.flow import FlowGenerator
-from ganaug.params.gan import TrainGanParams
+from ganaug.params.gan import TrainGeneratorParams
 from ganaug.pipeline.runtime import autocast
 from ganaug.generators.gan import CHANNELS_LAST, Gans, adam
 from ganaug.generators.gan_models import generator_config
-from ganaug.generators.gan_state import Parts
+from ganaug.generators.state import Parts
 from ganaug.generators.gan_steps import update_average, warmed_decay
 
 COLUMNS = ("loss",)  # what a flow's log row holds per interval: the mean flow-matching loss
@@ -55,7 +55,7 @@ def flow_loss(velocity: nn.Module, images: torch.Tensor, labels: torch.Tensor, r
     return F.mse_loss(predicted.float(), target)  # float32, whatever precision the forward pass ran in
 
 
-def one_flow(params: TrainGanParams, seeds: Sequence[int], real_images: torch.Tensor, shape: ModelShape):
+def one_flow(params: TrainGeneratorParams, seeds: Sequence[int], real_images: torch.Tensor, shape: ModelShape):
     """The trainer of one flow (``seeds``: its seed): its parts and random stream, for ``gan.train``."""
     (seed,) = seeds
     torch.manual_seed(seed)
@@ -71,7 +71,7 @@ def one_flow(params: TrainGanParams, seeds: Sequence[int], real_images: torch.Te
                 sys.modules[__name__], flow_step, COLUMNS)
 
 
-def flow_step(gans, goal, params: TrainGanParams, step: int, real_labels: torch.Tensor, intervals: torch.Tensor,
+def flow_step(gans, goal, params: TrainGeneratorParams, step: int, real_labels: torch.Tensor, intervals: torch.Tensor,
               precision: torch.dtype | None = None) -> torch.Tensor:
     """One Adam step on a batch of the level's images; its loss added to ``intervals`` (1, 1) and returned."""
     parts, rng, images = gans.parts, gans.rng, gans.real_images

@@ -4,7 +4,7 @@ One short step each for D and G (``gan_steps.py``), snapshots scored on the leve
 best one kept), early stop, divergence checks, checkpoints and resume: written once, for one GAN
 and for K GANs stacked alike. A trainer makes what differs, the parts and their random streams:
 :func:`one_gan` (modules) or ``gan_stack.stacked_gans`` (K GANs' weights stacked, one step for all);
-the steps take either. :func:`train_gan` trains one GAN.
+the steps take either. :func:`train_generator` trains one GAN.
 """
 from __future__ import annotations
 
@@ -20,14 +20,14 @@ import torch
 from torch import nn
 
 from ganaug.data.description import MNIST_SHAPE, ModelShape
-from ganaug.params.gan import TrainGanParams
+from ganaug.params.gan import TrainGeneratorParams
 from ganaug.pipeline.errors import UserError
 from ganaug.pipeline.progress import progress
 from ganaug.pipeline.runtime import autocast
 from ganaug.generators.gan_models import build_discriminator, build_generator, generator_config, to_output_range
-from ganaug.generators.gan_record import GAN_COLUMNS, Record, Report
-from ganaug.generators.gan_snapshots import Criterion, Selection
-from ganaug.generators.gan_state import Parts, fingerprint, load_state, restore, save_state, state_of
+from ganaug.generators.record import GAN_COLUMNS, Record, Report
+from ganaug.generators.snapshots import Criterion, Selection
+from ganaug.generators.state import Parts, fingerprint, load_state, restore, save_state, state_of
 from ganaug.generators.gan_steps import (Objective, Streams, discriminator_step, generator_step, objective, per_gan,
                                        update_average, warmed_decay)
 
@@ -72,10 +72,10 @@ class Gans(NamedTuple):
         return [self.rng] if isinstance(self.rng, torch.Generator) else list(self.rng)
 
 
-Trainer = Callable[[TrainGanParams, Sequence[int], torch.Tensor, ModelShape], Gans]
+Trainer = Callable[[TrainGeneratorParams, Sequence[int], torch.Tensor, ModelShape], Gans]
 
 
-def build_parts(params: TrainGanParams, shape: ModelShape, device: torch.device) -> Parts:
+def build_parts(params: TrainGeneratorParams, shape: ModelShape, device: torch.device) -> Parts:
     """Models (channels-last) and Adam optimizers; the moving average starts as a copy of G."""
     # Channels-last: about 8% more images/s on CPU (oneDNN) and the layout GPU kernels prefer.
     generator = build_generator(**generator_config(params, shape)).to(device, memory_format=CHANNELS_LAST)
@@ -84,20 +84,20 @@ def build_parts(params: TrainGanParams, shape: ModelShape, device: torch.device)
                  copy.deepcopy(generator).requires_grad_(False) if params.ema else None)
 
 
-def optimizers(params: TrainGanParams, generator, discriminator, device: torch.device
+def optimizers(params: TrainGeneratorParams, generator, discriminator, device: torch.device
                ) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
     """Adam for G and for D (modules, or stacked models: anything with ``parameters()``)."""
     return (adam(generator, params.lr_generator, params, device),
             adam(discriminator, params.lr_discriminator, params, device))
 
 
-def adam(model, lr: float, params: TrainGanParams, device: torch.device) -> torch.optim.Optimizer:
-    """Adam with train_gan's betas for ``model`` (anything with ``parameters()``)."""
+def adam(model, lr: float, params: TrainGeneratorParams, device: torch.device) -> torch.optim.Optimizer:
+    """Adam with train_generator's betas for ``model`` (anything with ``parameters()``)."""
     fused = device.type == "cuda"  # one kernel per optimizer step: GPU steps here are launch-bound
     return torch.optim.Adam(model.parameters(), lr=lr, betas=(params.beta1, params.beta2), fused=fused)
 
 
-def one_gan(params: TrainGanParams, seeds: Sequence[int], real_images: torch.Tensor, shape: ModelShape) -> Gans:
+def one_gan(params: TrainGeneratorParams, seeds: Sequence[int], real_images: torch.Tensor, shape: ModelShape) -> Gans:
     """The trainer of one GAN (``seeds``: its seed): plain modules, channels-last images, one random stream."""
     (seed,) = seeds
     torch.manual_seed(seed)
@@ -108,15 +108,15 @@ def one_gan(params: TrainGanParams, seeds: Sequence[int], real_images: torch.Ten
     return Gans(parts, rng, images, lambda k: sampled, sys.modules[__name__])
 
 
-def one_trainer(params: TrainGanParams) -> Trainer:
+def one_trainer(params: TrainGeneratorParams) -> Trainer:
     """The trainer of one generator of ``params.arch``: a GAN's (:func:`one_gan`) or a flow's (``flow.one_flow``)."""
     from ganaug.generators.flow import one_flow  # imported here: the flow's module imports this one
 
     return one_flow if params.arch == "flow" else one_gan
 
 
-def train_gan(
-    real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGanParams, seed: int, desc: str = "GAN",
+def train_generator(
+    real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGeneratorParams, seed: int, desc: str = "GAN",
     shape: ModelShape = MNIST_SHAPE, checkpoint: Path | None = None, criterion: Criterion | None = None,
     on_row: Callable[[str, dict], None] | None = None, precision: torch.dtype | None = None,
 ) -> Trained:
@@ -128,7 +128,7 @@ def train_gan(
 
 
 def train(
-    real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGanParams, seeds: Sequence[int],
+    real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGeneratorParams, seeds: Sequence[int],
     trainer: Trainer, desc: str = "GANs", shape: ModelShape = MNIST_SHAPE, checkpoint: Path | None = None,
     criterion: Criterion | None = None, on_row: Report | None = None, precision: torch.dtype | None = None,
 ) -> list[Trained]:
@@ -184,7 +184,7 @@ def train(
             for k, (log, selection) in enumerate(zip(record.logs, record.selections))]
 
 
-def train_step(gans: Gans, goal: Objective, params: TrainGanParams, step: int, real_labels: torch.Tensor,
+def train_step(gans: Gans, goal: Objective, params: TrainGeneratorParams, step: int, real_labels: torch.Tensor,
                intervals: torch.Tensor, precision: torch.dtype | None = None) -> torch.Tensor:
     """``dstep`` D steps and one G step (of every GAN, stacked), their stats added to ``intervals`` (K, 4);
     the last D loss plus the G loss ((), or (K,) stacked): not finite when either is not.

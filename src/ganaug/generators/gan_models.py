@@ -1,4 +1,4 @@
-"""The GAN zoo's models, built from ``train_gan`` params, and the conventions around them.
+"""The GAN zoo's models, built from ``train_generator`` params, and the conventions around them.
 
 The generator's checkpoint config holds everything that rebuilds it and samples from it (arch,
 widths, latent size and distribution, output activation, the dataset's classes, channels and
@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ganaug.params.gan import TrainGanParams
+from ganaug.params.gan import TrainGeneratorParams
 from ganaug.models import ConditionalDiscriminator, ConditionalGenerator, MlpDiscriminator, MlpGenerator
 from ganaug.data.description import MNIST_SHAPE, ModelShape
 from ganaug.models.flow import FlowGenerator
@@ -20,7 +20,7 @@ from ganaug.models.flow import FlowGenerator
 GENERATORS = {"dcgan": ConditionalGenerator, "mlp": MlpGenerator, "flow": FlowGenerator}
 
 
-def generator_config(params: TrainGanParams, shape: ModelShape = MNIST_SHAPE) -> dict:
+def generator_config(params: TrainGeneratorParams, shape: ModelShape = MNIST_SHAPE) -> dict:
     """What rebuilds the generator; saved next to its weights."""
     if params.arch == "flow":  # its noise is an image; the sampler's settings go with its weights
         return {"arch": "flow", "latent_dim": shape.channels * shape.size ** 2, "widths": list(params.widths("generator")),
@@ -48,7 +48,7 @@ def shape_of(generator: nn.Module) -> ModelShape:
     return ModelShape(generator.n_classes, channels, size)
 
 
-def build_discriminator(params: TrainGanParams, shape: ModelShape = MNIST_SHAPE) -> nn.Module:
+def build_discriminator(params: TrainGeneratorParams, shape: ModelShape = MNIST_SHAPE) -> nn.Module:
     widths, image = params.widths("discriminator"), {"channels": shape.channels, "size": shape.size}
     if params.arch == "mlp":
         return MlpDiscriminator(widths, shape.n_classes, params.mlp_dropout, params.spectral_norm, **image)

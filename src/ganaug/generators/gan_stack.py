@@ -1,4 +1,4 @@
-"""Train a level's GAN seeds stacked: K GANs of one configuration step together (``train_gan.stack``).
+"""Train a level's GAN seeds stacked: K GANs of one configuration step together (``train_generator.stack``).
 
 Their weights are stacked on a leading model axis (``torch.func.stack_module_state``) and one
 call runs GAN k on its own batch (``vmap`` of ``functional_call``: grouped convolutions and
@@ -24,10 +24,10 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from ganaug.data.description import ModelShape
-from ganaug.params.gan import TrainGanParams
+from ganaug.params.gan import TrainGeneratorParams
 from ganaug.generators.gan import Gans, Trained, build_parts, optimizers, train
 from ganaug.generators.gan_models import to_output_range
-from ganaug.generators.gan_state import Parts
+from ganaug.generators.state import Parts
 
 
 class Stacked:
@@ -72,14 +72,14 @@ class Stacked:
         return module
 
 
-def stack_parts(singles: Sequence[Parts], params: TrainGanParams, device: torch.device) -> Parts:
+def stack_parts(singles: Sequence[Parts], params: TrainGeneratorParams, device: torch.device) -> Parts:
     """The GANs' parts stacked; the optimizers are Adam over the stacked weights, as each GAN's own."""
     generator, discriminator = Stacked([p.generator for p in singles]), Stacked([p.discriminator for p in singles])
     return Parts(generator, discriminator, *optimizers(params, generator, discriminator, device),
                  Stacked([p.average for p in singles]) if params.ema else None)
 
 
-def stacked_gans(params: TrainGanParams, seeds: Sequence[int], real_images: torch.Tensor, shape: ModelShape) -> Gans:
+def stacked_gans(params: TrainGeneratorParams, seeds: Sequence[int], real_images: torch.Tensor, shape: ModelShape) -> Gans:
     """The trainer of K GANs stacked, one per seed of ``seeds``, each drawing from a stream of its own."""
     device = real_images.device
     singles = []
@@ -95,7 +95,7 @@ def stacked_gans(params: TrainGanParams, seeds: Sequence[int], real_images: torc
                 lambda k: sampled.unstacked(k, sampled_each[k]), sys.modules[__name__])
 
 
-def train_gans(real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGanParams, seeds: Sequence[int],
+def train_generators(real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGeneratorParams, seeds: Sequence[int],
                **options) -> list[Trained]:
     """``gan.train`` of a GAN per seed of ``seeds``, stacked (``options``: its keyword arguments)."""
     return train(real_images, real_labels, params, seeds, stacked_gans, **options)

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ganaug.generators.diffaugment import DiffAugment
-from ganaug.params.gan import TrainGanParams
+from ganaug.params.gan import TrainGeneratorParams
 from ganaug.generators.losses import LOSSES, GanLoss, Target, class_loss, gradient_penalty, interpolate
 from ganaug.generators.gan_models import draw_latent
 
@@ -30,7 +30,7 @@ class Objective(NamedTuple):
     augment: DiffAugment | None  # what D sees of every image, real or fake; None = the image itself
 
 
-def objective(params: TrainGanParams) -> Objective:
+def objective(params: TrainGeneratorParams) -> Objective:
     return Objective(
         loss=LOSSES[params.loss],
         real_target=params.real_label,

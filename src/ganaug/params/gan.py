@@ -1,4 +1,4 @@
-"""Params of the GAN zoo (``train_gan``) and of the side-by-side comparison (``compare``).
+"""Params of the GAN zoo (``train_generator``) and of the side-by-side comparison (``compare``).
 
 Part of the typed, strict view of ``params.yaml`` (``project.py`` assembles it). The backbone (``arch``) and the
 objective's terms are separate keys, as in StudioGAN: an auxiliary classifier (``class_weight`` >
@@ -28,7 +28,7 @@ FLOW_WIDTHS = {"generator": (32, 64, 64), "discriminator": ()}  # U-Net channels
 
 
 @dataclass(frozen=True)
-class TrainGanParams:
+class TrainGeneratorParams:
     arch: str = "dcgan"  # the backbone: dcgan (convolutional) | mlp (fully connected) | flow (flow matching, no D)
     latent_dim: int = 64  # size of the generator's noise vector
     latent: str = "gaussian"  # gaussian N(0, 1) | uniform U[-1, 1]
@@ -51,7 +51,7 @@ class TrainGanParams:
     # GANs per level (seeds 0..n-1, each its own generator, fakes and health), by level as grid.seeds
     # (strict.by_level); a level above every key gets 1.
     seeds: dict[int, int] = field(default_factory=lambda: {1000: 3})
-    # Snapshot selection, from the level's own real images only (generators/gan_snapshots.py): every
+    # Snapshot selection, from the level's own real images only (generators/snapshots.py): every
     # ``snapshot_every`` steps, ``snapshot_samples`` class-balanced fakes are scored by FID in the
     # level judge's features; the generator kept is the best snapshot whose share of near-copies of
     # training images is at most ``max_copy_share``. A near-copy is nearer (pixels) to a training
@@ -222,7 +222,7 @@ class CompareParams:
     ratio: float = 0.5  # fakes per real image for the downstream LeNet-5s
     filter: bool = True  # serve judge-accepted fakes only
     seeds: int = 5  # LeNet-5s per configuration, and for real only (seeds 0..n-1)
-    # name -> train_gan keys that differ from the train_gan section ({} = the pipeline's own GAN).
+    # name -> train_generator keys that differ from the train_generator section ({} = the pipeline's own GAN).
     configs: dict[str, dict] = field(default_factory=lambda: {
         "dcgan": {}, "dcgan_ema": {"ema": 0.999}, "dcgan_deeper_d": {"d_widths": [32, 64, 128]},
         "acgan": {"class_weight": 1.0}, "acgan_real_classes": {"class_weight": 1.0, "class_loss_on_fakes": False},
@@ -236,10 +236,10 @@ class CompareParams:
     def __post_init__(self):
         require(self.ratio > 0, "ratio", "a number > 0")
         require(self.seeds >= 1, "seeds", "an integer >= 1")
-        require(len(self.configs) > 0, "configs", "a non-empty mapping of name -> train_gan overrides")
+        require(len(self.configs) > 0, "configs", "a non-empty mapping of name -> train_generator overrides")
         require(all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name) for name in self.configs), "configs",
                 "names of letters, digits, - and _ (each names a folder and a DVC stage)")
-        known = {f.name for f in fields(TrainGanParams)}
+        known = {f.name for f in fields(TrainGeneratorParams)}
         for name, overrides in self.configs.items():
             unknown = sorted(set(overrides) - known)
-            require(not unknown, f"configs.{name}", f"train_gan keys only ({', '.join(unknown)} unknown)")
+            require(not unknown, f"configs.{name}", f"train_generator keys only ({', '.join(unknown)} unknown)")

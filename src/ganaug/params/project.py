@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ganaug.params.dataset import DatasetParams, KnownSize
-from ganaug.params.gan import ARCHS, LOSS_NAMES, CompareParams, TrainGanParams  # noqa: F401  (re-exported)
+from ganaug.params.gan import ARCHS, LOSS_NAMES, CompareParams, TrainGeneratorParams  # noqa: F401  (re-exported)
 from ganaug.params.check import CheckParams, GateParams  # noqa: F401  (re-exported)
 from ganaug.params.strict import ParamsError, build, by_level, read_params_file, require
 from ganaug.params.table import (  # noqa: F401  (re-exported: one place to import params from)
@@ -132,7 +132,7 @@ class EvaluateParams:
     samples: int = 2000  # at most this many fakes and real images per comparison (both the same size)
     k: int = 5  # neighbours for precision / recall / density / coverage
     # A class whose fakes are less than this share as diverse as its real images is collapsed: flagged here in
-    # the reference's features, and by train_gan's health check in pixels (gan_health.json, a warning).
+    # the reference's features, and by train_generator's health check in pixels (generator_health.json, a warning).
     collapse_threshold: float = 0.5
     acceptance_floor: float = 0.25  # warn when the filter keeps less than this share of a class
 
@@ -169,7 +169,7 @@ class Params:
     dataset: DatasetParams = field(default_factory=DatasetParams)
     prepare: PrepareParams = field(default_factory=PrepareParams)
     curve: CurveParams = field(default_factory=CurveParams)
-    train_gan: TrainGanParams = field(default_factory=TrainGanParams)
+    train_generator: TrainGeneratorParams = field(default_factory=TrainGeneratorParams)
     classifier: ClassifierParams = field(default_factory=ClassifierParams)
     generate: GenerateParams = field(default_factory=GenerateParams)
     filter: FilterParams = field(default_factory=FilterParams)
@@ -204,8 +204,8 @@ class Params:
         require(not missing, "grid.seeds", f"a key at or above every level of prepare.levels (none for {missing})")
         for level in levels:
             # LeNet seed s trains on GAN s mod k: with more GANs than LeNet seeds, some GAN would never be used.
-            gans, lenets = len(self.train_gan.seeds_for(level)), len(self.grid.seeds_for(level))
-            require(gans <= lenets, "train_gan.seeds", f"at most grid.seeds at each level ({gans} GANs at {level} "
+            gans, lenets = len(self.train_generator.seeds_for(level)), len(self.grid.seeds_for(level))
+            require(gans <= lenets, "train_generator.seeds", f"at most grid.seeds at each level ({gans} GANs at {level} "
                     f"for {lenets} LeNet seeds: each GAN pairs with a LeNet seed)")
         require(REAL_ONLY not in self.variants, "variants", f"names other than {REAL_ONLY}, which is always trained")
         without = {v.counterpart_key for v in self.enabled_variants().values() if v.fakes == "none"}
@@ -234,16 +234,16 @@ class Params:
         require(self.compare.level in levels, "compare.level", f"one of prepare.levels {list(levels)}")
         require(self.compare.ratio <= max_ratio, "compare.ratio", f"a number <= generate.max_ratio={max_ratio}")
 
-    def compare_gan(self, name: str) -> TrainGanParams:
-        """The train_gan params of comparison configuration ``name``: the section with its overrides.
+    def compare_gan(self, name: str) -> TrainGeneratorParams:
+        """The train_generator params of comparison configuration ``name``: the section with its overrides.
 
-        Checked here, when the comparison uses it, not on every load: a train_gan change that is
+        Checked here, when the comparison uses it, not on every load: a train_generator change that is
         fine for the pipeline must not stop it because some configuration inherits it badly.
         """
         if name not in self.compare.configs:
             raise ParamsError(f"--config {name}: not in compare.configs; allowed: {', '.join(self.compare.configs)}")
-        merged = {**asdict(self.train_gan), **self.compare.configs[name]}
-        return build(TrainGanParams, merged, prefix=f"compare.configs.{name}.")
+        merged = {**asdict(self.train_generator), **self.compare.configs[name]}
+        return build(TrainGeneratorParams, merged, prefix=f"compare.configs.{name}.")
 
     def enabled_variants(self) -> dict[str, VariantParams]:
         return {name: v for name, v in self.variants.items() if v.enabled}

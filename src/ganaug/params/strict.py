@@ -18,7 +18,9 @@ from ganaug.pipeline.errors import ParamsError
 
 
 # Keys that moved, for a params file written before: old dotted key -> where it is now.
-MOVED = {"train_gan.collapse_floor": "evaluate.collapse_threshold (one threshold for train_gan's health and evaluate)"}
+MOVED = {"train_gan": "train_generator (one section for every generator, GAN or flow)",
+         "train_generator.collapse_floor":
+             "evaluate.collapse_threshold (one threshold for train_generator's health and evaluate)"}
 
 
 class Invalid(Exception):

@@ -43,7 +43,7 @@ class PcaParams:
 REAL_ONLY = "real_only"  # the row every variant is compared with: trained at every level and seed
 FAKE_SOURCES = {
     "none": "real images only",
-    "gan": "this level's {generator}, judged by this level's judge",  # the generator named by train_gan.arch
+    "gan": "this level's {generator}, judged by this level's judge",  # the generator named by train_generator.arch
     "pca": "this level's PCA model, judged by this level's judge",
     "leaky": "the GAN and judge of all real training images (leaks data; opt-in)",
 }

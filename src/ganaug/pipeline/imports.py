@@ -4,7 +4,7 @@ Every ``import`` of a ganaug module counts, inside functions too, and so does a 
 string for ``importlib`` (``"ganaug.data.npz:read_npz"``, as the dataset registry names its
 readers); a name taken from a package resolves to the submodule it comes from. Used by
 ``tests/test_deps.py`` (every stage's DVC deps cover its command's closure) and by the GAN resume
-fingerprint (``generators/gan_state.py``), so neither keeps a list of files by hand. Plumbing (moving and checking bytes and params) is not
+fingerprint (``generators/state.py``), so neither keeps a list of files by hand. Plumbing (moving and checking bytes and params) is not
 followed: what it imports is not a stage's code.
 """
 from __future__ import annotations

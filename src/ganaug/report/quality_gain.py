@@ -1,6 +1,6 @@
 """How good must the generator be? Each GAN's quality against what its fakes are worth downstream.
 
-Every level has several GANs (``train_gan.seeds``) and LeNet seed s trains on the fakes of
+Every level has several GANs (``train_generator.seeds``) and LeNet seed s trains on the fakes of
 GAN s mod k, so each GAN has its own quality (``evaluate``'s per-GAN metrics: GAN-train, TARR by
 the reference) and its own paired gains over real only (the LeNet seeds that used its fakes).
 Those GANs of graded quality are the points: one per (level, GAN, ratio) of one variant.

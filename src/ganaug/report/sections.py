@@ -1,6 +1,6 @@
 """The report's sections on the generators: fakes per level, the snapshots kept, generator quality.
 
-Markdown lines from the stages' summaries (generate, pca, judge, train_gan, evaluate); the
+Markdown lines from the stages' summaries (generate, pca, judge, train_generator, evaluate); the
 report stage (``stages/report.py``) assembles them with the accuracy tables.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ def snapshot_section(health: dict[int, dict]) -> list[str]:
         "judge's features, the judge's TARR, and the share of fakes that are near-copies of a training image",
         "(nearer than the closest 1% of training images are to each other). The snapshot kept has the lowest",
         "FID among those within the near-copy limit. Means over the level's GANs; training times are in",
-        "each level's gan_health.json (measured, so they differ from run to run).", "",
+        "each level's generator_health.json (measured, so they differ from run to run).", "",
         "| real images | GANs | steps trained (allowed) | kept at step | FID, judge features | TARR judge "
         "| near-copies |",
         "|---|---|---|---|---|---|---|",

@@ -1,9 +1,9 @@
 """compare: GAN configurations side by side at one level (``dvc repro compare/dvc.yaml``).
 
     ganaug compare_lenet --config wgan-gp --data ... --subsets ... --fakes ... --results ...
-    ganaug compare_table --health 'reports/compare/{config}/gan_health.json' ... --table ...
+    ganaug compare_table --health 'reports/compare/{config}/generator_health.json' ... --table ...
 
-Each configuration of ``compare.configs`` is the train_gan section with a few keys changed.
+Each configuration of ``compare.configs`` is the train_generator section with a few keys changed.
 Its GAN trains on ``compare.level``'s real images only (``ganaug compare_gan --config``), its
 fakes are made and judged by that level's judge (``ganaug generate``), and ``compare.seeds``
 LeNet-5s train on real + fakes at ``compare.ratio`` (``compare_lenet``). Real only trains with
@@ -70,13 +70,13 @@ def config_row(params: Params, name: str, templates: dict[str, str], base: dict[
     fake, gain = summarise(list(accuracy.values())), paired(accuracy, base)
     return {
         "config": name,
-        "settings": " ".join(f"{k}={v}" for k, v in params.compare.configs[name].items()) or "(train_gan as is)",
+        "settings": " ".join(f"{k}={v}" for k, v in params.compare.configs[name].items()) or "(train_generator as is)",
         "arch": params.compare_gan(name).arch,
         "train_seconds": health["train_seconds"],
         "tarr": summary["tarr"],
         "acceptance_rate": summary["acceptance_rate"],
         "gans": len(health["per_seed"]),
-        # Each GAN's kept snapshot, of the steps it trained (generators/gan_snapshots.py), and their mean FID.
+        # Each GAN's kept snapshot, of the steps it trained (generators/snapshots.py), and their mean FID.
         "kept_steps": " ".join(f"{gan['chosen']['step']}/{gan['steps_trained']}" for gan in health["per_seed"]),
         "fid": health["chosen_fid"],
         "near_copies": health["chosen_near_copies"],
@@ -122,11 +122,11 @@ def markdown(rows: list[dict], base: dict[int, float], params: Params, table_pat
         "Diversity: per class, the mean pixel distance between fakes over that between real images (1 = as varied"
         " as real; mean and worst class); a class under evaluate.collapse_threshold is listed as collapsed.",
         "",
-        "GANs: the configuration's GAN seeds (train_gan.seeds at this level), each trained until its snapshots stop"
+        "GANs: the configuration's GAN seeds (train_generator.seeds at this level), each trained until its snapshots stop"
         " improving; kept at step: each GAN's kept snapshot / the steps it trained; FID: the kept snapshots' mean, in"
         " the judge's features against the level's real images (the selection criterion); near-copies: the kept"
-        " snapshots' mean share of fakes nearer a training image than train_gan.copy_quantile of the training"
-        " images are to each other (memorisation; never kept above train_gan.max_copy_share). TARR, acceptance and"
+        " snapshots' mean share of fakes nearer a training image than train_generator.copy_quantile of the training"
+        " images are to each other (memorisation; never kept above train_generator.max_copy_share). TARR, acceptance and"
         " diversity cover the fakes of every GAN; LeNet seed s trains on the fakes of GAN s mod GANs.",
         "",
         "| configuration | arch | settings | GANs | kept at step | GAN training (s) | FID | near-copies | TARR "

@@ -27,7 +27,7 @@ from ganaug.generators.gan_models import build_generators, sample, shape_of
 
 
 def load_models(generators_path: Path, judge_path: Path, device: torch.device) -> tuple[nn.ModuleList, LeNet5]:
-    generators = load_model(build_generators, generators_path, made_by="dvc repro train_gan")
+    generators = load_model(build_generators, generators_path, made_by="dvc repro train_generator")
     judge = load_model(LeNet5, judge_path, made_by="dvc repro judge")
     return generators.to(device), judge.to(device)
 

@@ -29,8 +29,8 @@ from ganaug.report.tables import (
 )
 
 RESULT_NUMBERS = ("level", "ratio", "seed", "steps", "accuracy")
-LOG_CURVES = ("d_loss", "g_loss", "d_real", "d_fake")  # train_gan's curves every log_every steps (a GAN's) ...
-FLOW_CURVES = ("loss",)  # ... or a flow's (train_gan.arch: flow)
+LOG_CURVES = ("d_loss", "g_loss", "d_real", "d_fake")  # train_generator's curves every log_every steps (a GAN's) ...
+FLOW_CURVES = ("loss",)  # ... or a flow's (train_generator.arch: flow)
 CRITERION_CURVES = ("fid", "tarr_judge", "near_copies")  # ... and at every snapshot
 HEALTH_KEYS = ("gan_seeds", "chosen_step", "chosen_fid", "chosen_tarr_judge", "chosen_near_copies",
                "per_seed")
@@ -52,7 +52,7 @@ def seed_rows(curves: dict[str, dict[str, list[tuple[int, float]]]], names: tupl
         missing = [name for name in names if name not in by_name]
         if not prefix.startswith("seed") or missing:
             raise ArtifactError(f"{folder}: {prefix or 'the top level'} lacks curves {missing or list(names)}; "
-                                f"rerun `dvc repro train_gan`")
+                                f"rerun `dvc repro train_generator`")
         values = [dict(by_name[name]) for name in names]
         steps = sorted(set.intersection(*(set(v) for v in values)))
         rows += [{"gan_seed": int(prefix.removeprefix("seed")), "step": step, **{n: v[step] for n, v in zip(names, values)}}
@@ -87,12 +87,12 @@ def run(params: Params, out: stage_files.Report) -> None:
     }
     judges = {lv: load_json_with(p, f"dvc repro judge@{lv}", ("test_accuracy",)) for lv, p in paths["judges"].items()}
     quality = {lv: load_json_with(p, f"dvc repro evaluate@{lv}", QUALITY_KEYS) for lv, p in paths["quality"].items()}
-    curves = {lv: (read_curves(p, f"dvc repro train_gan@{lv}"), p) for lv, p in paths["gan_curves"].items()}
+    curves = {lv: (read_curves(p, f"dvc repro train_generator@{lv}"), p) for lv, p in paths["generator_curves"].items()}
     flows = any("loss" in by_name for c, _ in curves.values() for by_name in c.values())  # a GAN's are d_/g_loss
     log_curves = FLOW_CURVES if flows else LOG_CURVES
     logs = {lv: seed_rows(c, log_curves, p) for lv, (c, p) in curves.items()}
     criteria = {lv: seed_rows(c, CRITERION_CURVES, p) for lv, (c, p) in curves.items()}
-    health = {lv: load_json_with(p, f"dvc repro train_gan@{lv}", HEALTH_KEYS) for lv, p in paths["gan_health"].items()}
+    health = {lv: load_json_with(p, f"dvc repro train_generator@{lv}", HEALTH_KEYS) for lv, p in paths["generator_health"].items()}
     curve = load_curve(out.curve)
     values = cell_values(rows)
     stats = cell_stats(values)
@@ -122,7 +122,7 @@ def run(params: Params, out: stage_files.Report) -> None:
     points = quality_points(per_gan_gains(rows, params.grid.headline), quality, curve, params.report.resamples, params.seed)
     save_csv(out.quality_csv, points)
     plot_gain_vs_quality(out.quality_plot, points, params.grid.headline)
-    plot_gan_logs(out.gan_plot, logs, criteria,
+    plot_gan_logs(out.generator_plot, logs, criteria,
                   {lv: {s["gan_seed"]: s["chosen"]["step"] for s in h["per_seed"]} for lv, h in health.items()})
     # Long tables with a level column: the dashboard (dvc.yaml's plots) draws a panel per level from one file.
     save_csv(out.snapshots, [{"level": lv, **row} for lv, level_rows in criteria.items() for row in level_rows])
@@ -138,7 +138,7 @@ def run(params: Params, out: stage_files.Report) -> None:
         source: {lv: os.path.relpath(p, table_path.parent) for lv, p in paths[key].items()}
         for source, key in (("GAN", "grids"), ("PCA", "pca_grids"))
     }
-    noun = params.train_gan.noun  # its fakes are the rows' "gan"
+    noun = params.train_generator.noun  # its fakes are the rows' "gan"
     described = [f"- **{name}**: {describe(v, noun)}" for name, v in variants.items()]
     lines = [
         f"# Does {noun} data help a small-data LeNet-5?", "",
@@ -161,7 +161,7 @@ def run(params: Params, out: stage_files.Report) -> None:
         "## Every variant, per level", "",
         *level_tables(stats, levels, list(variants)),
         *snapshot_section(health),
-        *gan_section(summaries, judges, relative, os.path.relpath(out.gan_plot, table_path.parent)),
+        *gan_section(summaries, judges, relative, os.path.relpath(out.generator_plot, table_path.parent)),
         *quality_section(quality, {lv: os.path.relpath(p, table_path.parent) for lv, p in paths["quality_figures"].items()}),
         *quality_axis_section(points, params.grid.headline, os.path.relpath(out.quality_plot, table_path.parent)),
         *findings(stats, effects, levels, leaky),  # last: what the numbers above say

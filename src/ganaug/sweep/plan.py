@@ -3,7 +3,7 @@
 A stage is shared by two points when no params key on which they differ is read by the stage or
 by any stage upstream of it (dvc.yaml's ``params:``; a key a stage reads only through ``${}``, as
 ``foreach: ${prepare.levels}``, is not seen). Two points that differ only in ``ratio`` share
-prepare, judge, train_gan and generate (and fetch, which reruns anyway: below). If both ran at once, both would train the
+prepare, judge, train_generator and generate (and fetch, which reruns anyway: below). If both ran at once, both would train the
 same GANs; run one after the other, the second starts from the first's outputs. So a point waits
 for the earlier point with which it shares the most stages, when that is most of its stages.
 

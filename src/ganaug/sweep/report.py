@@ -38,7 +38,7 @@ def grid_axes(spec: SweepSpec, root: Path) -> list[str]:
     report = stage_reads(root, root / spec.base_path).get("report")
     if report is None:
         raise UserError("dvc.yaml has no report stage: ganaug sweep report tables what it writes")
-    return [axis for axis in spec.grid if touches(report, "train_gan" if axis == CONFIG_AXIS else axis)]
+    return [axis for axis in spec.grid if touches(report, "train_generator" if axis == CONFIG_AXIS else axis)]
 
 
 def num(text: str) -> float:

@@ -4,7 +4,7 @@
     base: examples/sweeps/base.yaml  # every point's params before its overrides (at the sweep's commit)
     grid:                            # the cross product of these, in `dvc exp run -S` form
       dataset.name: [mnist, digits]
-      gan: [dcgan, dcgan_ema]        # names in compare.configs: each is its train_gan keys
+      gan: [dcgan, dcgan_ema]        # names in compare.configs: each is its train_generator keys
       ratio: [0.5, 1.0]
 
 Every point's params are made the way `dvc exp run -S` makes them (DVC's own Hydra overrides) and
@@ -26,7 +26,7 @@ import yaml
 from ganaug.params.project import parse_params
 from ganaug.params.strict import ParamsError, build, read_params_file, require
 
-CONFIG_AXIS = "gan"  # a grid key of its own: compare.configs names, each expanding to its train_gan keys
+CONFIG_AXIS = "gan"  # a grid key of its own: compare.configs names, each expanding to its train_generator keys
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,40}")  # part of a git ref and of a folder name
 
 
@@ -127,7 +127,7 @@ def _has_key(params: dict, dotted: str) -> bool:
 
 
 def point_overrides(spec: SweepSpec, base: dict, axes: dict[str, object]) -> tuple[str, ...]:
-    """The -S arguments of one point: each grid key's value, a configuration name as its train_gan keys."""
+    """The -S arguments of one point: each grid key's value, a configuration name as its train_generator keys."""
     overrides = []
     for key, value in axes.items():
         if key == CONFIG_AXIS:
@@ -135,7 +135,7 @@ def point_overrides(spec: SweepSpec, base: dict, axes: dict[str, object]) -> tup
             if value not in configs:
                 raise ParamsError(f"grid.{CONFIG_AXIS}: {value!r} is not in compare.configs of {spec.base_path}; "
                                   f"allowed: {', '.join(configs)}")
-            overrides += [f"train_gan.{k}={override_value(v)}" for k, v in (configs[value] or {}).items()]
+            overrides += [f"train_generator.{k}={override_value(v)}" for k, v in (configs[value] or {}).items()]
         else:
             overrides.append(f"{key}={override_value(value)}")
     return tuple(overrides)

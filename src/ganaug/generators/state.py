@@ -21,7 +21,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ganaug.params.gan import TrainGanParams
+from ganaug.params.gan import TrainGeneratorParams
 from ganaug.pipeline.imports import code_of
 from ganaug.pipeline.io import ArtifactError, load_checkpoint, save_checkpoint
 
@@ -33,7 +33,7 @@ NOT_IN_TRAJECTORY = ("checkpoint_every", "d_wins_floor", "d_wins_intervals", "se
 FLOW_ONLY = ("label_drop", "guidance", "sampler", "sampler_steps")  # a GAN's trajectory does not see them
 
 
-def fingerprint(params: TrainGanParams, seed: tuple[int, ...], images: torch.Tensor, labels: torch.Tensor,
+def fingerprint(params: TrainGeneratorParams, seed: tuple[int, ...], images: torch.Tensor, labels: torch.Tensor,
                 trainer, precision: torch.dtype | None = None) -> str:
     """sha256 of everything that decides the training trajectory (``trainer``: the training module;
     ``precision``: the autocast dtype, None for float32)."""
@@ -58,7 +58,7 @@ def load_state(path: Path, run: str, steps: int) -> dict | None:
     if not path.exists():
         return None
     try:
-        config, state = load_checkpoint(path, made_by="ganaug train_gan")
+        config, state = load_checkpoint(path, made_by="ganaug train_generator")
     except ArtifactError as error:
         logger.warning("starting over: %s", error)
         return None
@@ -82,7 +82,7 @@ class Parts(NamedTuple):
 
 
 # What a checkpoint holds: the step, the parts, the random streams, the logs, the interval sums (K, 4)
-# and the snapshots so far: one of each per GAN trained (``gan_record.Record``), for one GAN as for K stacked.
+# and the snapshots so far: one of each per GAN trained (``record.Record``), for one GAN as for K stacked.
 STATE_KEYS = ("step", *Parts._fields, "rng", "torch_rng", "cuda_rng", "log", "interval", "selection")
 
 

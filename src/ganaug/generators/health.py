@@ -10,7 +10,7 @@ import logging
 import torch
 from torch import nn
 
-from ganaug.params.gan import TrainGanParams
+from ganaug.params.gan import TrainGeneratorParams
 from ganaug.generators.losses import LOSSES
 from ganaug.metrics.quality import mean_pairwise_distance
 from ganaug.generators.gan_models import sample
@@ -18,7 +18,7 @@ from ganaug.generators.gan_models import sample
 logger = logging.getLogger(__name__)
 
 
-def discriminator_wins_at(log: list[dict], params: TrainGanParams) -> int | None:
+def discriminator_wins_at(log: list[dict], params: TrainGeneratorParams) -> int | None:
     """The first logged step ending ``d_wins_intervals`` intervals with mean D(G(z)) under ``d_wins_floor``.
 
     None when that never happened, when the loss's D(G(z)) is a critic score, not a probability, or when
@@ -34,7 +34,7 @@ def discriminator_wins_at(log: list[dict], params: TrainGanParams) -> int | None
     return None
 
 
-def warn_if_discriminator_wins(log: list[dict], params: TrainGanParams) -> None:
+def warn_if_discriminator_wins(log: list[dict], params: TrainGeneratorParams) -> None:
     """Warn once, at the logged interval where :func:`discriminator_wins_at` first holds."""
     if log and discriminator_wins_at(log, params) == log[-1]["step"]:
         logger.warning("the discriminator wins outright: mean D(G(z)) under %g for the %d intervals to step %d",
@@ -58,7 +58,7 @@ def class_diversity(generator: nn.Module, real_images: torch.Tensor, real_labels
     return ratios
 
 
-def health(log: list[dict], diversity: list[float], params: TrainGanParams, collapse_threshold: float) -> dict:
+def health(log: list[dict], diversity: list[float], params: TrainGeneratorParams, collapse_threshold: float) -> dict:
     """The health metrics; logs a warning for each class under ``collapse_threshold`` (``evaluate``'s, which
     flags the same in feature space)."""
     collapsed = [label for label, ratio in enumerate(diversity) if ratio < collapse_threshold]

@@ -9,16 +9,16 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ganaug.params.gan import TrainGanParams
-from ganaug.generators.gan_health import warn_if_discriminator_wins
-from ganaug.generators.gan_snapshots import Criterion, Selection
+from ganaug.params.gan import TrainGeneratorParams
+from ganaug.generators.health import warn_if_discriminator_wins
+from ganaug.generators.snapshots import Criterion, Selection
 
 GAN_COLUMNS = ("d_loss", "d_real", "d_fake", "g_loss")  # a GAN's interval sums, in the order its step adds them
 GAN_ROW = ("d_loss", "g_loss", "d_real", "d_fake")  # ... and its log row, in the order its files have always had
 Report = Callable[[int, str, dict], None]  # report(k, "log" or "snapshot", row): GAN k's row, as it is made
 
 
-def close_interval(log: list[dict], interval: torch.Tensor, step: int, params: TrainGanParams,
+def close_interval(log: list[dict], interval: torch.Tensor, step: int, params: TrainGeneratorParams,
                    columns: tuple[str, ...]) -> dict[str, float]:
     """Append the logged interval ending at ``step`` (means of its sums ``interval``, named ``columns``, then
     zeroed) to ``log``."""
@@ -34,7 +34,7 @@ class Record:
     """Each GAN's log, interval sums (K, columns: a GAN's d_loss, d_real, d_fake, g_loss), snapshots and
     whether it still trains; from a checkpoint's ``state`` when resuming."""
 
-    def __init__(self, params: TrainGanParams, count: int, device: torch.device, state: dict | None,
+    def __init__(self, params: TrainGeneratorParams, count: int, device: torch.device, state: dict | None,
                  columns: tuple[str, ...]):
         self.params, self.columns = params, columns
         self.logs = state["log"] if state else [[] for _ in range(count)]

@@ -1,17 +1,17 @@
-"""train_gan: the GANs of one level (``train_gan.seeds``), each trained only on that level's real images.
+"""train_generator: the GANs of one level (``train_generator.seeds``), each trained only on that level's real images.
 
-    ganaug train_gan --level 500 --data ... --subsets ... --judge ... --generators ... --curves ...
+    ganaug train_generator --level 500 --data ... --subsets ... --judge ... --generators ... --curves ...
         --health ... --checkpoints ...
 
 Each GAN seed trains its own generator; every ``snapshot_every`` steps its fakes are scored by
 the level's judge against the level's real images (FID in the judge's features, TARR,
-near-copies of training images: ``generators/gan_snapshots.py``) and the best snapshot is kept.
+near-copies of training images: ``generators/snapshots.py``) and the best snapshot is kept.
 Writes the generators (one file, weights + the config that rebuilds them), the training curves
 (a DVCLive folder, ``seed<n>/<curve>``: losses and D outputs every ``log_every`` steps, the
 snapshot scores every ``snapshot_every``; live while it trains), and health metrics per seed: wall time,
 steps trained, the chosen step and its scores, when the discriminator won outright, and each
 class's diversity against its real images (a collapsed class is also a logged warning).
-With ``train_gan.stack`` the level's GANs train stacked, one step for all (``generators/gan_stack.py``).
+With ``train_generator.stack`` the level's GANs train stacked, one step for all (``generators/gan_stack.py``).
 The checkpoints folder holds each seed's whole training state (or the stack's), saved every
 ``checkpoint_every`` steps; after a kill the rerun carries on from it instead of starting over.
 It is scratch, not a DVC output, and is emptied once the outputs are written.
@@ -27,7 +27,7 @@ from torch import nn
 from ganaug.pipeline import stage_files
 from ganaug.data.tensors import load_level
 from ganaug.data.description import load_description
-from ganaug.params.gan import TrainGanParams
+from ganaug.params.gan import TrainGeneratorParams
 from ganaug.pipeline.io import load_model, save_checkpoint, save_json
 from ganaug.pipeline.live import Curves
 from ganaug.models import LeNet5
@@ -35,9 +35,9 @@ from ganaug.params.project import Params
 from ganaug.pipeline.runtime import resolve_device, resolve_precision, seed_everything
 from ganaug.generators.gan import Trainer, one_trainer, train
 from ganaug.generators.gan_stack import stacked_gans
-from ganaug.generators.gan_health import class_diversity, health
+from ganaug.generators.health import class_diversity, health
 from ganaug.generators.gan_models import generator_config
-from ganaug.generators.gan_snapshots import Criterion
+from ganaug.generators.snapshots import Criterion
 
 STACK_CHECKPOINT = "gan_stack.pt"  # the stacked GANs' one checkpoint, in the checkpoints folder
 
@@ -47,9 +47,9 @@ def gan_seed(params: Params, gan: int) -> int:
     return params.seed + gan
 
 
-def run(params: Params, level: int, files: stage_files.TrainGan, gan: TrainGanParams | None = None) -> None:
-    """Train and write the outputs; ``gan`` replaces the train_gan section (the comparison's configurations)."""
-    gan = gan or params.train_gan
+def run(params: Params, level: int, files: stage_files.TrainGenerator, gan: TrainGeneratorParams | None = None) -> None:
+    """Train and write the outputs; ``gan`` replaces the train_generator section (the comparison's configurations)."""
+    gan = gan or params.train_generator
     seed_everything(params.seed)
     device = resolve_device(params.device)
     real, shape = load_level(files.data, files.subsets, level, device), load_description(files.data).model_shape
@@ -76,12 +76,12 @@ def run(params: Params, level: int, files: stage_files.TrainGan, gan: TrainGanPa
         (files.checkpoints / name).unlink(missing_ok=True)  # scratch: only an unfinished run needs it
 
 
-def stacked(gan: TrainGanParams, level: int) -> bool:
+def stacked(gan: TrainGeneratorParams, level: int) -> bool:
     """Whether the level's GANs train stacked: asked for, more than one, and GANs (a flow has no stacked trainer)."""
     return gan.stack and len(gan.seeds_for(level)) > 1 and gan.arch != "flow"
 
 
-def train_all(real, gan: TrainGanParams, seeds: dict[int, int], level: int, shape, files: stage_files.TrainGan,
+def train_all(real, gan: TrainGeneratorParams, seeds: dict[int, int], level: int, shape, files: stage_files.TrainGenerator,
               criterion: Criterion, log: Callable[[int, dict, str], None], precision: torch.dtype | None = None,
               ) -> tuple[list, list[float]]:
     """Each GAN's (generator, log, snapshots) and wall seconds, for ``seeds`` (GAN number -> torch seed): one
@@ -100,7 +100,7 @@ def train_all(real, gan: TrainGanParams, seeds: dict[int, int], level: int, shap
     return trained, seconds
 
 
-def runs(gan: TrainGanParams, level: int, numbers: list[int]) -> list[tuple[list[int], Trainer, str, str]]:
+def runs(gan: TrainGeneratorParams, level: int, numbers: list[int]) -> list[tuple[list[int], Trainer, str, str]]:
     """The training runs of the level's GANs: (GAN numbers, trainer, progress label, checkpoint name) of
     each; one run of them all stacked, or one per GAN."""
     if stacked(gan, level):

@@ -13,12 +13,12 @@ from ganaug.pipeline import io
 from ganaug.data.tensors import to_labelled
 from ganaug.models import LeNet5
 from ganaug.params.project import parse_params
-from ganaug.pipeline.stage_files import TrainGan
-from ganaug.stages import train_gan as train_gan_stage
+from ganaug.pipeline.stage_files import TrainGenerator
+from ganaug.stages import train_generator as train_generator_stage
 from ganaug.generators import gan
-from ganaug.generators.gan import train_gan
+from ganaug.generators.gan import train_generator
 from ganaug.generators.gan_models import build_generators
-from ganaug.generators.gan_snapshots import Criterion, Selection, nearest_distances, rank
+from ganaug.generators.snapshots import Criterion, Selection, nearest_distances, rank
 
 from .conftest import synthetic_digits
 
@@ -76,10 +76,10 @@ def test_the_kept_snapshot_is_the_lowest_fid_within_the_copy_limit_and_patience_
 
 
 def test_training_keeps_the_best_snapshot_and_resumes_to_the_same_choice(data, tmp_path, monkeypatch):
-    params = parse_params({"train_gan": SMALL}).train_gan
+    params = parse_params({"train_generator": SMALL}).train_generator
     criterion = Criterion(LeNet5().eval(), *data, samples=40, copy_quantile=0.01, seed=0)
     fresh_rows, resumed_rows = [], []  # what a live view (DVCLive) is shown
-    fresh, fresh_log, chosen = train_gan(*data, params, seed=2, criterion=criterion,
+    fresh, fresh_log, chosen = train_generator(*data, params, seed=2, criterion=criterion,
                                          on_row=lambda kind, row: fresh_rows.append((kind, dict(row))))
     assert [row["step"] for row in chosen.curve] == [4, 8, 12]
     assert chosen.chosen()["fid"] == min(row["fid"] for row in chosen.curve if row["near_copies"] <= 0.05)
@@ -93,9 +93,9 @@ def test_training_keeps_the_best_snapshot_and_resumes_to_the_same_choice(data, t
 
     monkeypatch.setattr(gan, "save_state", save_then_crash)
     with pytest.raises(KeyboardInterrupt):
-        train_gan(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt", criterion=criterion)
+        train_generator(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt", criterion=criterion)
     monkeypatch.setattr(gan, "save_state", save)
-    resumed, resumed_log, again = train_gan(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt", criterion=criterion,
+    resumed, resumed_log, again = train_generator(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt", criterion=criterion,
                                             on_row=lambda kind, row: resumed_rows.append((kind, dict(row))))
     assert resumed_log == fresh_log and again.curve == chosen.curve and again.best_step == chosen.best_step
     assert sorted(resumed_rows, key=str) == sorted(fresh_rows, key=str)  # the resumed rows are replayed first
@@ -105,13 +105,13 @@ def test_training_keeps_the_best_snapshot_and_resumes_to_the_same_choice(data, t
 
 
 def test_patience_stops_training_early(data):
-    params = parse_params({"train_gan": {**SMALL, "steps": 40, "patience": 1, "min_steps": 1}}).train_gan
+    params = parse_params({"train_generator": {**SMALL, "steps": 40, "patience": 1, "min_steps": 1}}).train_generator
     fids = iter([5.0, 3.0, 4.0, 1.0, 1.0])
 
     def scripted(generator):
         return {"fid": next(fids), "tarr_judge": 1.0, "near_copies": 0.0}
 
-    _, log, selection = train_gan(*data, params, seed=2, criterion=scripted)
+    _, log, selection = train_generator(*data, params, seed=2, criterion=scripted)
     assert [row["step"] for row in selection.curve] == [4, 8, 12]  # no better snapshot at 12: stop there
     assert selection.best_step == 8 and log[-1]["step"] == 12
 
@@ -120,7 +120,7 @@ def test_patience_stops_training_early(data):
 def test_the_stage_never_reads_the_test_set_or_the_reference(tiny_mnist, tmp_path, monkeypatch, stack):
     mnist, subsets = tiny_mnist
     params = parse_params({"prepare": {"levels": [100]}, "scarcity": 100, "grid": {"seeds": {100: 2}, "leaky_level": 100},
-                           "compare": {"level": 100}, "train_gan": {**SMALL, "seeds": {100: 2}, "stack": stack}})
+                           "compare": {"level": 100}, "train_generator": {**SMALL, "seeds": {100: 2}, "stack": stack}})
     io.save_checkpoint(tmp_path / "judge.pt", LeNet5().state_dict(), {"n_classes": 10})
     read_keys, read_checkpoints = [], []
     load_npz, load_checkpoint = io.load_npz, io.load_checkpoint
@@ -134,7 +134,7 @@ def test_the_stage_never_reads_the_test_set_or_the_reference(tiny_mnist, tmp_pat
         return load_checkpoint(path, made_by)
 
     def forbidden(*args, **kwargs):
-        raise AssertionError("train_gan read the test set or all 60000 training images")
+        raise AssertionError("train_generator read the test set or all 60000 training images")
 
     monkeypatch.setattr(datasets, "load_npz", spy_npz)
     monkeypatch.setattr(io, "load_npz", spy_npz)  # through io.load_checked
@@ -142,9 +142,9 @@ def test_the_stage_never_reads_the_test_set_or_the_reference(tiny_mnist, tmp_pat
     for name in ("load_test_set", "load_full_train"):
         monkeypatch.setattr(datasets, name, forbidden)
     out = tmp_path / "out"
-    files = TrainGan(data=mnist, subsets=subsets, judge=tmp_path / "judge.pt", generators=out / "generators.pt",
+    files = TrainGenerator(data=mnist, subsets=subsets, judge=tmp_path / "judge.pt", generators=out / "generators.pt",
                      curves=out / "curves", health=out / "health.json", checkpoints=out / "scratch")
-    train_gan_stage.run(params, 100, files)
+    train_generator_stage.run(params, 100, files)
     assert set(read_keys) == {"100", "x_train", "y_train"}  # the level's indices, then its rows of the training set
     assert read_checkpoints == [str(tmp_path / "judge.pt")]
     health = json.loads((out / "health.json").read_text())

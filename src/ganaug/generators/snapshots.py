@@ -13,7 +13,7 @@ against the level's real training images:
   training set scores far more. FID measured on the training images would reward copying them
   (most of all at 500 images), so a snapshot above ``max_copy_share`` is never kept.
 
-Neither the test set nor the reference LeNet is read here (``tests/test_gan_snapshots.py``).
+Neither the test set nor the reference LeNet is read here (``tests/test_snapshots.py``).
 """
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ class Selection:
     def exhausted(self) -> bool:
         """Whether to stop: ``patience`` snapshots in a row without a better one. From the first snapshot on:
         ``min_steps`` sets the budget only, for a GAN on 100 images is best by step 1500-2500 and then
-        memorises its images (reports/levels/100/gan_curves)."""
+        memorises its images (reports/levels/100/generator_curves)."""
         return self.patience is not None and self.stale >= self.patience
 
     def stopped(self) -> bool:
