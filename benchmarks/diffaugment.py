@@ -61,8 +61,8 @@ def main() -> None:
             for seed in args.gan_seeds:
                 started = time.perf_counter()
                 generator, _, selection = train_generator(real.images, real.labels, gan, params.seed + seed,
-                                                    desc=f"{level} {'+'.join(ops) or 'off'} {seed}", criterion=criterion,
-                                                    precision=precision)
+                                                          desc=f"{level} {'+'.join(ops) or 'off'} {seed}",
+                                                          criterion=criterion, precision=precision)
                 fakes = sample(generator, labels, torch.Generator().manual_seed(123))
                 served = Labelled(fakes[:level], labels[:level])  # classes interleaved: class-balanced
                 half = Labelled(fakes[:level // 2], labels[:level // 2])

@@ -52,7 +52,8 @@ def steps(health: dict) -> dict[str, int]:
 def level_row(folder: Path, level: int, revision: str) -> dict:
     row: dict = {"level": level}
     for when, rev in (("before", revision), ("now", None)):
-        quality, health = read(folder / "quality.json", rev), read(recorded(folder, "generator_health.json", at(rev)), rev)
+        quality = read(folder / "quality.json", rev)
+        health = read(recorded(folder, "generator_health.json", at(rev)), rev)
         row[f"{when}_gans"] = quality["gan_seeds"]
         for key, _, _ in METRICS:
             row[f"{when}_{key}"], row[f"{when}_{key}_spread"] = quality[key], quality[f"{key}_spread"]

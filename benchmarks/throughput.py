@@ -7,7 +7,7 @@ LeNet-5: the retrain grid's from-scratch cells with GAN fakes or none, without a
 ``--level`` (real images plus that level's fakes, when ``generate`` has made them), trained the pipeline's way (``train_lenets``: the cells as
 batched models) and by the bare one-model loop (``train_lenet``: one model after another).
 GAN: ``train_generator`` against a bare loop of the same architecture, loss and batch size.
-GAN seeds: the level's GANs (at least 2) stacked in one step (``train_generators``, ``train_generator.stack``)
+GAN seeds: the level's GANs (at least 2) stacked in one step (``train_gans``, ``train_generator.stack``)
 against ``train_generator`` for one seed after another, the pipeline's default.
 The pipeline side trains in params.yaml's ``precision`` (bf16 on a CPU with AMX or AVX512-BF16); the
 bare loops in float32, as a plain PyTorch loop would. Where that precision is bf16, the rows
@@ -36,7 +36,7 @@ from ganaug.training.cells import variant_cells
 from ganaug.training.batched import train_lenets
 from ganaug.training.classifier import train_lenet
 from ganaug.generators.gan import train_generator
-from ganaug.generators.gan_stack import train_generators
+from ganaug.generators.gan_stack import train_gans
 
 BARE_MODELS = 6  # cells the bare loop trains per round
 LOOP = "loop"  # what the pipeline is timed against: the bare loop, else the pipeline in another precision
@@ -141,9 +141,11 @@ def gan_throughput(project: Project, level: int, steps: int, device: torch.devic
     or ``train_generator`` in ``versus`` when that is a precision (None: float32)."""
     params = project.params
     real = load_level(project.data, project.subsets(level), level, device)
-    recipe = dataclasses.replace(params.train_generator, steps=steps, log_every=min(steps, params.train_generator.log_every))
+    section = params.train_generator
+    recipe = dataclasses.replace(section, steps=steps, log_every=min(steps, section.log_every))
     images = steps * recipe.dstep * recipe.batch_size
-    train_generator(real.images, real.labels, dataclasses.replace(recipe, steps=5), params.seed, precision=precision)  # warm up
+    warm_up = dataclasses.replace(recipe, steps=5)
+    train_generator(real.images, real.labels, warm_up, params.seed, precision=precision)
     bare = ((lambda: bare_gan(real.images, real.labels, recipe, params.seed)) if versus == LOOP else
             (lambda: train_generator(real.images, real.labels, recipe, params.seed, precision=versus)))
     figures = compare(bare, lambda: train_generator(real.images, real.labels, recipe, params.seed, precision=precision),
@@ -155,18 +157,19 @@ def stack_throughput(project: Project, level: int, steps: int, device: torch.dev
     """Real images/s through the discriminators of the level's GAN seeds: stacked (pipeline) and one by one (bare)."""
     params = project.params
     real = load_level(project.data, project.subsets(level), level, device)
-    recipe = dataclasses.replace(params.train_generator, steps=steps, log_every=min(steps, params.train_generator.log_every))
+    section = params.train_generator
+    recipe = dataclasses.replace(section, steps=steps, log_every=min(steps, section.log_every))
     if recipe.spectral_norm:
         return {"skipped": "train_generator.spectral_norm: stacking refuses it"}
     seeds = [params.seed + n for n in range(max(2, len(recipe.seeds_for(level))))]
     images = len(seeds) * steps * recipe.dstep * recipe.batch_size
-    train_generators(real.images, real.labels, dataclasses.replace(recipe, steps=5), seeds)  # warm up
+    train_gans(real.images, real.labels, dataclasses.replace(recipe, steps=5), seeds)  # warm up
 
     def one_by_one():
         for seed in seeds:
             train_generator(real.images, real.labels, recipe, seed)
 
-    figures = compare(one_by_one, lambda: train_generators(real.images, real.labels, recipe, seeds), images, images, device,
+    figures = compare(one_by_one, lambda: train_gans(real.images, real.labels, recipe, seeds), images, images, device,
                       rounds)
     return {"gans": len(seeds), "steps": steps, **figures}
 

@@ -93,8 +93,8 @@ def test_check_names_a_missing_metrics_file_and_needs_one_baseline(tmp_path):
 
 def test_every_stage_has_a_command_with_help():
     result = CliRunner().invoke(main, ["--help"])
-    for command in ("validate", "fetch", "prepare", "train_generator", "judge", "generate", "retrain", "experiment", "report",
-                    "check", "show"):
+    for command in ("validate", "fetch", "prepare", "train_generator", "judge", "generate", "retrain", "experiment",
+                    "report", "check", "show"):
         assert command in result.output
         assert CliRunner().invoke(main, [command, "--help"]).exit_code == 0
 

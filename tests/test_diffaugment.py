@@ -46,7 +46,8 @@ def test_gradients_flow_to_every_pixel_d_sees_and_to_none_it_does_not():
 
 
 def test_d_sees_real_and_fake_images_through_the_transform_in_both_steps():
-    params = parse_params({"train_generator": {"g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8}}).train_generator
+    raw = {"train_generator": {"g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8}}
+    params = parse_params(raw).train_generator
     seen = []
 
     def spy(images, rng):

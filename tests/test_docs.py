@@ -124,7 +124,8 @@ def test_the_readme_states_the_committed_seeds():
     params = load_params(ROOT / "params.yaml")
     levels = params.prepare.levels
     assert {n: len(params.grid.seeds_for(n)) for n in levels} == {100: 5, 200: 5, 500: 5, 1000: 5, 10000: 3, 60000: 3}
-    assert {n: len(params.train_generator.seeds_for(n)) for n in levels} == {100: 3, 200: 3, 500: 3, 1000: 3, 10000: 1, 60000: 1}
+    assert {n: len(params.train_generator.seeds_for(n)) for n in levels} == \
+        {100: 3, 200: 3, 500: 3, 1000: 3, 10000: 1, 60000: 1}
     readme = (ROOT / "README.md").read_text()
     assert "(5 at 100 to\n1000 real images, 3 above; 3 GANs at 100 to 1000," in readme
     assert params.curve.seeds == 5 and "5 seeds per point" in readme

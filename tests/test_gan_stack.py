@@ -13,7 +13,7 @@ from ganaug.params.project import ParamsError, parse_params
 from ganaug.generators import gan
 from ganaug.generators.gan import TrainingDiverged, train_generator
 from ganaug.generators.snapshots import Criterion
-from ganaug.generators.gan_stack import Stacked, train_generators
+from ganaug.generators.gan_stack import Stacked, train_gans
 
 from .conftest import synthetic_digits
 
@@ -60,7 +60,7 @@ def test_a_stack_runs_each_module_on_its_own_inputs_and_updates_its_own_statisti
 def test_stacked_training_matches_the_one_gan_loop(keys, data, criterion, one_thread):
     params = parse_params({"train_generator": {**TINY, **keys}}).train_generator
     rows = []
-    stacked = train_generators(*data, params, SEEDS, criterion=criterion, on_row=lambda k, kind, row: rows.append((k, kind)))
+    stacked = train_gans(*data, params, SEEDS, criterion=criterion, on_row=lambda k, kind, row: rows.append((k, kind)))
     for k, (seed, (generator, log, selection)) in enumerate(zip(SEEDS, stacked)):
         expected, expected_log, expected_selection = train_generator(*data, params, seed, criterion=criterion)
         assert [row["step"] for row in log] == [row["step"] for row in expected_log]  # stopped where the loop stops
@@ -95,7 +95,7 @@ STOPPING = {**TINY, "patience": 1, "min_steps": 1}
 
 def test_gans_that_stop_at_different_steps_are_each_recorded_until_their_own_stop(data, one_thread):
     params = parse_params({"train_generator": STOPPING}).train_generator
-    stacked = train_generators(*data, params, SEEDS, criterion=Scripted(FIDS, ORDER))
+    stacked = train_gans(*data, params, SEEDS, criterion=Scripted(FIDS, ORDER))
     assert [[row["step"] for row in selection.curve] for _, _, selection in stacked] == \
         [[10, 20], [10, 20, 30, 40], [10, 20, 30, 40]]
     assert [log[-1]["step"] for _, log, _ in stacked] == [20, 40, 40]
@@ -109,7 +109,7 @@ def test_gans_that_stop_at_different_steps_are_each_recorded_until_their_own_sto
 def test_a_stack_killed_after_a_gan_stopped_resumes_without_it(data, tmp_path, monkeypatch, one_thread, crash_at,
                                                                 resumed_order):
     params = parse_params({"train_generator": STOPPING}).train_generator
-    fresh = train_generators(*data, params, SEEDS, criterion=Scripted(FIDS, ORDER))
+    fresh = train_gans(*data, params, SEEDS, criterion=Scripted(FIDS, ORDER))
     crashed = {"done": False}
     save = gan.save_state
 
@@ -121,8 +121,9 @@ def test_a_stack_killed_after_a_gan_stopped_resumes_without_it(data, tmp_path, m
 
     monkeypatch.setattr(gan, "save_state", save_then_crash)
     with pytest.raises(KeyboardInterrupt):
-        train_generators(*data, params, SEEDS, criterion=Scripted(FIDS, ORDER), checkpoint=tmp_path / "stack.pt")
-    resumed = train_generators(*data, params, SEEDS, criterion=Scripted(FIDS, resumed_order), checkpoint=tmp_path / "stack.pt")
+        train_gans(*data, params, SEEDS, criterion=Scripted(FIDS, ORDER), checkpoint=tmp_path / "stack.pt")
+    resumed = train_gans(*data, params, SEEDS, criterion=Scripted(FIDS, resumed_order),
+                         checkpoint=tmp_path / "stack.pt")
     for (generator, log, selection), (expected, expected_log, expected_selection) in zip(resumed, fresh):
         assert log == expected_log and selection.curve == expected_selection.curve
         for name, weight in expected.state_dict().items():
@@ -132,7 +133,7 @@ def test_a_stack_killed_after_a_gan_stopped_resumes_without_it(data, tmp_path, m
 def test_a_stack_killed_after_every_gan_stopped_trains_no_more(data, tmp_path, monkeypatch, one_thread):
     params = parse_params({"train_generator": STOPPING}).train_generator
     all_stop = {k: [1.0, 2.0, 3.0, 4.0] for k in range(3)}  # every GAN stops at 20
-    fresh = train_generators(*data, params, SEEDS, criterion=Scripted(all_stop, ORDER[:1] + [(20, [0, 1, 2])]))
+    fresh = train_gans(*data, params, SEEDS, criterion=Scripted(all_stop, ORDER[:1] + [(20, [0, 1, 2])]))
     save = gan.save_state
 
     def save_then_crash(path, run, state):
@@ -142,10 +143,10 @@ def test_a_stack_killed_after_every_gan_stopped_trains_no_more(data, tmp_path, m
 
     monkeypatch.setattr(gan, "save_state", save_then_crash)
     with pytest.raises(KeyboardInterrupt):
-        train_generators(*data, params, SEEDS, criterion=Scripted(all_stop, ORDER[:1] + [(20, [0, 1, 2])]),
+        train_gans(*data, params, SEEDS, criterion=Scripted(all_stop, ORDER[:1] + [(20, [0, 1, 2])]),
                    checkpoint=tmp_path / "stack.pt")
     monkeypatch.setattr(gan, "save_state", save)
-    resumed = train_generators(*data, params, SEEDS, criterion=Scripted(all_stop, []), checkpoint=tmp_path / "stack.pt")
+    resumed = train_gans(*data, params, SEEDS, criterion=Scripted(all_stop, []), checkpoint=tmp_path / "stack.pt")
     for (generator, log, _), (expected, expected_log, _) in zip(resumed, fresh):
         assert log == expected_log and log[-1]["step"] == 20
         for name, weight in expected.state_dict().items():
@@ -166,14 +167,14 @@ def test_a_training_gan_that_diverges_stops_the_stack_naming_its_seed(data, monk
     params = parse_params({"train_generator": TINY}).train_generator
     with pytest.raises(TrainingDiverged, match=r"GAN seed 4: GAN loss is not finite at step 23; last finite interval "
                                                r"\(to step 20\)"):
-        train_generators(*data, params, SEEDS)
+        train_gans(*data, params, SEEDS)
 
 
 def test_a_gan_that_diverges_after_it_stopped_is_ignored(data, monkeypatch, one_thread):
     monkeypatch.setitem(losses.LOSSES, "nonsaturating", _nan_for_gan_1_from_step_23([]))
     params = parse_params({"train_generator": STOPPING}).train_generator
     stop_1 = {0: [9.0, 8.0, 7.0, 6.0], 1: [1.0, 2.0, 3.0, 4.0], 2: [9.0, 8.0, 7.0, 6.0]}  # GAN 1 stops at 20
-    stacked = train_generators(*data, params, SEEDS, criterion=Scripted(stop_1, [(10, [0, 1, 2]), (20, [0, 1, 2]),
+    stacked = train_gans(*data, params, SEEDS, criterion=Scripted(stop_1, [(10, [0, 1, 2]), (20, [0, 1, 2]),
                                                                            (30, [0, 2]), (40, [0, 2])]))
     assert [log[-1]["step"] for _, log, _ in stacked] == [40, 20, 40]
     assert all(math.isfinite(row["g_loss"]) for _, log, _ in stacked for row in log)
@@ -181,8 +182,9 @@ def test_a_gan_that_diverges_after_it_stopped_is_ignored(data, monkeypatch, one_
 
 def test_a_killed_stacked_run_resumes_to_the_same_weights_logs_and_choices(data, criterion, tmp_path, monkeypatch,
                                                                              one_thread, caplog):
-    params = parse_params({"train_generator": {**TINY, "ema": 0.9, "diffaugment": ["cutout"], "patience": 1}}).train_generator
-    fresh = train_generators(*data, params, SEEDS, criterion=criterion)
+    raw = {"train_generator": {**TINY, "ema": 0.9, "diffaugment": ["cutout"], "patience": 1}}
+    params = parse_params(raw).train_generator
+    fresh = train_gans(*data, params, SEEDS, criterion=criterion)
     save = gan.save_state
 
     def save_then_crash(path, run, state):
@@ -192,10 +194,10 @@ def test_a_killed_stacked_run_resumes_to_the_same_weights_logs_and_choices(data,
 
     monkeypatch.setattr(gan, "save_state", save_then_crash)
     with pytest.raises(KeyboardInterrupt):
-        train_generators(*data, params, SEEDS, criterion=criterion, checkpoint=tmp_path / "stack.pt")
+        train_gans(*data, params, SEEDS, criterion=criterion, checkpoint=tmp_path / "stack.pt")
     monkeypatch.setattr(gan, "save_state", save)
     with caplog.at_level(logging.INFO):
-        resumed = train_generators(*data, params, SEEDS, criterion=criterion, checkpoint=tmp_path / "stack.pt")
+        resumed = train_gans(*data, params, SEEDS, criterion=criterion, checkpoint=tmp_path / "stack.pt")
     assert "at step 15 of 40" in caplog.text  # resumed, not started over
     for (generator, log, selection), (expected, expected_log, expected_selection) in zip(resumed, fresh):
         assert log == expected_log and selection.curve == expected_selection.curve

@@ -23,8 +23,8 @@ TINY = parse_params({"train_generator": {
 
 # The tiny GAN of this file (two D steps per G step), killed right after the checkpoint of step 45.
 CHILD = """
-params = parse_params({"train_generator": {"steps": 90, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8,
-                                     "dstep": 2, "log_every": 10, "checkpoint_every": 15}}).train_generator
+params = parse_params({"train_generator": {"steps": 90, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8],
+                                           "latent_dim": 8, "dstep": 2, "log_every": 10, "checkpoint_every": 15}}).train_generator
 gan.train_generator(*data, params, seed=3, checkpoint=checkpoint)
 """
 
@@ -105,8 +105,8 @@ def test_a_diverged_state_is_never_checkpointed(tmp_path, data, monkeypatch):
 def test_every_loss_name_trains_and_the_losses_have_their_textbook_values(data, one_thread):
     for name in LOSS_NAMES:  # every name params accept (LOSS_NAMES is made from losses.LOSSES)
         penalty = 10.0 if name == "wasserstein" else 0.0  # a critic needs the gradient penalty
-        _, log, _ = train_generator(*data, dataclasses.replace(TINY, gp_weight=penalty, loss=name, steps=20, real_label=1.0),
-                              seed=0)
+        recipe = dataclasses.replace(TINY, gp_weight=penalty, loss=name, steps=20, real_label=1.0)
+        _, log, _ = train_generator(*data, recipe, seed=0)
         assert all(math.isfinite(row["g_loss"]) for row in log), name
     logits = torch.tensor([2.0, -1.0])
     torch.testing.assert_close(losses.saturating_g_loss(logits), torch.log(1 - torch.sigmoid(logits)).mean())

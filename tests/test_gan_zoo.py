@@ -90,10 +90,12 @@ def test_a_comparison_configuration_is_checked_as_train_generator_with_its_overr
     assert params.compare_gan("w").gp_weight == 10.0 and params.compare_gan("plain") == params.train_generator
     # Checked when the comparison uses it: a train_generator change that is fine for the pipeline does not stop
     # it because a configuration inherits it badly (noisy labels do not go with wgan-gp's loss).
-    noisy = parse_params({"train_generator": {"noisy_labels": True, "real_label": 1.0}, "compare": {"configs": {"w": WGAN}}})
+    noisy = parse_params({"train_generator": {"noisy_labels": True, "real_label": 1.0},
+                          "compare": {"configs": {"w": WGAN}}})
     with pytest.raises(ParamsError, match=r"compare.configs.w.loss = 'wasserstein': allowed: one of nonsaturating"):
         noisy.compare_gan("w")
-    with pytest.raises(ParamsError, match=r"compare.configs.x = .*: allowed: train_generator keys only \(widths unknown\)"):
+    with pytest.raises(ParamsError,
+                       match=r"compare.configs.x = .*: allowed: train_generator keys only \(widths unknown\)"):
         parse_params({"compare": {"configs": {"x": {"widths": [1, 2]}}}})
     with pytest.raises(ParamsError, match=r"compare.configs = .*: allowed: names of letters"):
         parse_params({"compare": {"configs": {"a/b": {}}}})

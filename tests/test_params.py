@@ -151,7 +151,8 @@ def test_bad_values_name_the_key(raw, key):
     assert message.startswith(key) and "allowed" in message and "\n" not in message
 
 
-@pytest.mark.parametrize("raw, key", [({"ratios": 1}, "ratios"), ({"train_generator": {"lr": 1}}, "train_generator.lr")])
+@pytest.mark.parametrize("raw, key", [({"ratios": 1}, "ratios"),
+                                      ({"train_generator": {"lr": 1}}, "train_generator.lr")])
 def test_unknown_keys_are_refused(raw, key):
     with pytest.raises(ParamsError, match=f"^{key}: unknown key"):
         parse_params(raw)

@@ -26,8 +26,8 @@ TINY_PARAMS = {
     "prepare": {"levels": [100, 200]},
     "curve": {"levels": [100, 200], "seeds": 2},
     "report": {"resamples": 200},
-    "train_generator": {"steps": 20, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8, "log_every": 5,
-                  "seeds": {100: 2, 200: 1}, "snapshot_every": 10, "snapshot_samples": 50},
+    "train_generator": {"steps": 20, "batch_size": 16, "g_widths": [8, 4], "d_widths": [4, 8], "latent_dim": 8,
+                        "log_every": 5, "seeds": {100: 2, 200: 1}, "snapshot_every": 10, "snapshot_samples": 50},
     "classifier": {"batch_size": 32, "min_steps": 30, "max_steps": 30},
     "generate": {"max_ratio": 1.0, "batch_size": 64},
     "filter": {"threshold": 0.2},
@@ -73,7 +73,8 @@ def run_tiny_pipeline(work: Path) -> Path:
     data = tiny_npz(work / "tiny.npz")
     make_project(work, pipeline_params({"name": "npz", "path": str(data)}))
     ran = run_stages(work)
-    assert {"validate", "fetch", "prepare@100", "train_generator@200", "report", "gan@mlp", "gan@flow", "table"} <= set(ran)
+    expected = {"validate", "fetch", "prepare@100", "train_generator@200", "report", "gan@mlp", "gan@flow", "table"}
+    assert expected <= set(ran)
     return work
 
 
@@ -154,9 +155,9 @@ def test_tiny_pipeline_end_to_end(tiny):
     pngs = [at(work, key) for key in ("accuracy_plot", "exchange_plot", "quality_plot", "curve_figure", "generator_plot")]
     for png in pngs + [level(100, "samples.png"), level(100, "pca_samples.png")]:
         assert png.read_bytes()[:4] == b"\x89PNG"
-    generator_health = json.loads(level(100, "generator_health.json").read_text())
-    assert generator_health["arch"] == "dcgan" and generator_health["gan_seeds"] == 2 and generator_health["train_seconds"] > 0
-    for seed_health in generator_health["per_seed"]:
+    health = json.loads(level(100, "generator_health.json").read_text())
+    assert health["arch"] == "dcgan" and health["gan_seeds"] == 2 and health["train_seconds"] > 0
+    for seed_health in health["per_seed"]:
         assert len(seed_health["diversity"]) == 10 and seed_health["chosen"]["step"] in (10, 20)
     curves = read_curves(level(100, "generator_curves"), "test")  # DVCLive: a curve per GAN seed and name
     assert sorted(curves) == ["seed0", "seed1"] and [s for s, _ in curves["seed1"]["fid"]] == [10, 20]
@@ -236,7 +237,8 @@ def test_no_stage_reads_a_dataset_changed_since_fetch(tiny, tmp_path):
 
 
 def test_the_flow_generator_is_one_param_for_the_whole_pipeline(tmp_path):
-    """train_generator.arch: flow: every stage after train_generator reads its fakes as a GAN's, and the report draws its loss."""
+    """train_generator.arch: flow: every stage after train_generator reads its fakes as a GAN's, and the report draws
+    its loss."""
     work = tmp_path / "project"
     work.mkdir()
     params = pipeline_params({"name": "npz", "path": str(tiny_npz(work / "tiny.npz"))})

@@ -95,8 +95,9 @@ def test_training_keeps_the_best_snapshot_and_resumes_to_the_same_choice(data, t
     with pytest.raises(KeyboardInterrupt):
         train_generator(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt", criterion=criterion)
     monkeypatch.setattr(gan, "save_state", save)
-    resumed, resumed_log, again = train_generator(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt", criterion=criterion,
-                                            on_row=lambda kind, row: resumed_rows.append((kind, dict(row))))
+    resumed, resumed_log, again = train_generator(*data, params, seed=2, checkpoint=tmp_path / "ckpt.pt",
+                                                  criterion=criterion,
+                                                  on_row=lambda kind, row: resumed_rows.append((kind, dict(row))))
     assert resumed_log == fresh_log and again.curve == chosen.curve and again.best_step == chosen.best_step
     assert sorted(resumed_rows, key=str) == sorted(fresh_rows, key=str)  # the resumed rows are replayed first
     assert [row for kind, row in fresh_rows if kind == "snapshot"] == chosen.curve

@@ -68,7 +68,8 @@ def test_dvc_yaml_declares_what_each_stage_reads_and_writes(stage):
 
 def test_every_command_of_the_pipelines_has_its_files_declared():
     commands = {split(s.cmd)[0] for s in STAGES}
-    assert commands <= set(stage_files.COMMANDS) and {"train_generator", "compare_gan", "report", "compare_table"} <= commands
+    assert commands <= set(stage_files.COMMANDS)
+    assert {"train_generator", "compare_gan", "report", "compare_table"} <= commands
 
 
 def test_a_dep_or_out_left_out_of_dvc_yaml_is_found():
@@ -90,5 +91,8 @@ def test_a_record_made_before_the_rename_is_read_by_its_old_names(tmp_path):
     assert stage_files.recorded(old, "generator_health.json") == old / "gan_health.json"
     assert stage_files.recorded(new, "generator_health.json") == new / "generator_health.json"
     assert stage_files.recorded(both, "generator_health.json") == both / "generator_health.json"  # today's name first
-    assert stage_files.recorded(tmp_path, "generator_health.json") == tmp_path / "generator_health.json"  # neither: today's
+    neither = tmp_path / "generator_health.json"
+    assert stage_files.recorded(tmp_path, "generator_health.json") == neither  # neither: today's
     assert stage_files.recorded(old, "quality.json") == old / "quality.json"  # not renamed
+    at_revision = {"gan_curves"}.__contains__  # a folder at an older git revision: exists is asked, not the disk
+    assert stage_files.recorded(tmp_path, "generator_curves", lambda p: at_revision(p.name)) == tmp_path / "gan_curves"

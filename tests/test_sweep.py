@@ -45,7 +45,8 @@ def sweep_params(data: Path) -> dict:
     """The tiny profile at one level, with only the filtered GAN variant: a point is about 13 stage processes."""
     tiny = pipeline_params({"name": "npz", "path": str(data / "a.npz")})
     return {**tiny, "scarcity": 100, "prepare": {**tiny["prepare"], "levels": [100]}, "curve": {"levels": [100], "seeds": 2},
-            "train_generator": {**tiny["train_generator"], "seeds": {100: 1}}, "grid": {**tiny["grid"], "seeds": {100: 2}, "leaky_level": 100},
+            "train_generator": {**tiny["train_generator"], "seeds": {100: 1}},
+            "grid": {**tiny["grid"], "seeds": {100: 2}, "leaky_level": 100},
             "variants": {"gan_filtered": {"fakes": "gan", "ratios": [0.5, 1]},
                          "leaky": {"fakes": "leaky", "ratios": [0.5], "enabled": False}}}
 

@@ -79,7 +79,8 @@ def stack_parts(singles: Sequence[Parts], params: TrainGeneratorParams, device: 
                  Stacked([p.average for p in singles]) if params.ema else None)
 
 
-def stacked_gans(params: TrainGeneratorParams, seeds: Sequence[int], real_images: torch.Tensor, shape: ModelShape) -> Gans:
+def stacked_gans(params: TrainGeneratorParams, seeds: Sequence[int], real_images: torch.Tensor,
+                 shape: ModelShape) -> Gans:
     """The trainer of K GANs stacked, one per seed of ``seeds``, each drawing from a stream of its own."""
     device = real_images.device
     singles = []
@@ -95,7 +96,7 @@ def stacked_gans(params: TrainGeneratorParams, seeds: Sequence[int], real_images
                 lambda k: sampled.unstacked(k, sampled_each[k]), sys.modules[__name__])
 
 
-def train_generators(real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGeneratorParams, seeds: Sequence[int],
-               **options) -> list[Trained]:
+def train_gans(real_images: torch.Tensor, real_labels: torch.Tensor, params: TrainGeneratorParams,
+               seeds: Sequence[int], **options) -> list[Trained]:
     """``gan.train`` of a GAN per seed of ``seeds``, stacked (``options``: its keyword arguments)."""
     return train(real_images, real_labels, params, seeds, stacked_gans, **options)

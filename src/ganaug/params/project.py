@@ -205,8 +205,8 @@ class Params:
         for level in levels:
             # LeNet seed s trains on GAN s mod k: with more GANs than LeNet seeds, some GAN would never be used.
             gans, lenets = len(self.train_generator.seeds_for(level)), len(self.grid.seeds_for(level))
-            require(gans <= lenets, "train_generator.seeds", f"at most grid.seeds at each level ({gans} GANs at {level} "
-                    f"for {lenets} LeNet seeds: each GAN pairs with a LeNet seed)")
+            require(gans <= lenets, "train_generator.seeds", f"at most grid.seeds at each level ({gans} GANs at "
+                    f"{level} for {lenets} LeNet seeds: each GAN pairs with a LeNet seed)")
         require(REAL_ONLY not in self.variants, "variants", f"names other than {REAL_ONLY}, which is always trained")
         without = {v.counterpart_key for v in self.enabled_variants().values() if v.fakes == "none"}
         for name, variant in self.variants.items():

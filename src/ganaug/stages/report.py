@@ -92,7 +92,8 @@ def run(params: Params, out: stage_files.Report) -> None:
     log_curves = FLOW_CURVES if flows else LOG_CURVES
     logs = {lv: seed_rows(c, log_curves, p) for lv, (c, p) in curves.items()}
     criteria = {lv: seed_rows(c, CRITERION_CURVES, p) for lv, (c, p) in curves.items()}
-    health = {lv: load_json_with(p, f"dvc repro train_generator@{lv}", HEALTH_KEYS) for lv, p in paths["generator_health"].items()}
+    health = {lv: load_json_with(p, f"dvc repro train_generator@{lv}", HEALTH_KEYS)
+              for lv, p in paths["generator_health"].items()}
     curve = load_curve(out.curve)
     values = cell_values(rows)
     stats = cell_stats(values)

@@ -81,9 +81,9 @@ def stacked(gan: TrainGeneratorParams, level: int) -> bool:
     return gan.stack and len(gan.seeds_for(level)) > 1 and gan.arch != "flow"
 
 
-def train_all(real, gan: TrainGeneratorParams, seeds: dict[int, int], level: int, shape, files: stage_files.TrainGenerator,
-              criterion: Criterion, log: Callable[[int, dict, str], None], precision: torch.dtype | None = None,
-              ) -> tuple[list, list[float]]:
+def train_all(real, gan: TrainGeneratorParams, seeds: dict[int, int], level: int, shape,
+              files: stage_files.TrainGenerator, criterion: Criterion, log: Callable[[int, dict, str], None],
+              precision: torch.dtype | None = None) -> tuple[list, list[float]]:
     """Each GAN's (generator, log, snapshots) and wall seconds, for ``seeds`` (GAN number -> torch seed): one
     after the other, or stacked (the stack's time shared equally). Seconds are of this process: a resumed run
     counts only what it trained."""
