@@ -135,14 +135,19 @@ def bare_gan(real_images: torch.Tensor, real_labels: torch.Tensor, params, seed:
         g_opt.step()
 
 
+def gan_recipe(params, steps: int):
+    """The project's train_generator section, trained ``steps`` steps and logging within them."""
+    section = params.train_generator
+    return dataclasses.replace(section, steps=steps, log_every=min(steps, section.log_every))
+
+
 def gan_throughput(project: Project, level: int, steps: int, device: torch.device, rounds: int,
                    precision: torch.dtype | None, versus: str | torch.dtype | None = LOOP) -> dict:
     """Real images/s through the discriminator: ``train_generator`` (pipeline, in ``precision``) and the bare loop,
     or ``train_generator`` in ``versus`` when that is a precision (None: float32)."""
     params = project.params
     real = load_level(project.data, project.subsets(level), level, device)
-    section = params.train_generator
-    recipe = dataclasses.replace(section, steps=steps, log_every=min(steps, section.log_every))
+    recipe = gan_recipe(params, steps)
     images = steps * recipe.dstep * recipe.batch_size
     warm_up = dataclasses.replace(recipe, steps=5)
     train_generator(real.images, real.labels, warm_up, params.seed, precision=precision)
@@ -157,8 +162,7 @@ def stack_throughput(project: Project, level: int, steps: int, device: torch.dev
     """Real images/s through the discriminators of the level's GAN seeds: stacked (pipeline) and one by one (bare)."""
     params = project.params
     real = load_level(project.data, project.subsets(level), level, device)
-    section = params.train_generator
-    recipe = dataclasses.replace(section, steps=steps, log_every=min(steps, section.log_every))
+    recipe = gan_recipe(params, steps)
     if recipe.spectral_norm:
         return {"skipped": "train_generator.spectral_norm: stacking refuses it"}
     seeds = [params.seed + n for n in range(max(2, len(recipe.seeds_for(level))))]

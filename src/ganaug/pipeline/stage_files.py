@@ -15,8 +15,7 @@ INPUT, OUTPUT, SCRATCH, LINK = "input", "output", "scratch", "link"  # LINK: nam
 
 # Output names before the stage train_gan became train_generator (issue 31): the records of runs made
 # before (reports/flow/, reports/flow_seeds/, reports/compare/, reports/sweeps/, older git revisions) keep them.
-BEFORE_RENAME = {"generator_health.json": "gan_health.json", "generator_curves": "gan_curves",
-                 "generator_snapshots.csv": "gan_snapshots.csv", "generator_losses.png": "gan_losses.png"}
+BEFORE_RENAME = {"generator_health.json": "gan_health.json", "generator_curves": "gan_curves"}  # those read back
 
 
 def recorded(folder: Path, name: str, exists=Path.exists) -> Path:
